@@ -23,8 +23,8 @@ rejects_open(struct rejects *r, const char *path)
 		    strerror(errno));
 }
 
-/* Append RAW as a JSON string; bytes that are not UTF-8 are replaced by
- * U+FFFD so a row rejected for its encoding can still be written. */
+/* Append RAW as a JSON string.  Bytes that are not UTF-8 become U+FFFD,
+ * so a row rejected for its encoding can still be written. */
 static void
 add_raw(struct buf *line, const char *raw, size_t len)
 {

@@ -1,6 +1,6 @@
-/* What every heapsync program reports besides its records: the rejects
- * file (one NDJSON object per dropped row or record) and the --stats
- * counters that scripts/heap-sync adds up. */
+/* Reports that every heapsync program writes besides its records: the
+ * rejects file, with one NDJSON object per dropped row or record, and the
+ * --stats counters that scripts/heap-sync adds up. */
 #ifndef HEAPSYNC_REPORT_H
 #define HEAPSYNC_REPORT_H
 
