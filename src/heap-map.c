@@ -159,7 +159,10 @@ parse_option(struct config *c, int opt, const char *arg)
 		c->read.delimiter = arg[0];
 		break;
 	case OPT_NULL_STRING: c->read.null_string = arg; break;
-	case OPT_ARRAYS: c->read.arrays = choose("arrays", arg, array_modes); break;
+	case OPT_ARRAYS:
+		c->read.arrays = choose("arrays", arg, array_modes);
+		c->map.arrays = c->read.arrays;
+		break;
 	case OPT_NULLS: c->map.nulls = choose("nulls", arg, null_modes); break;
 	case OPT_LONG_VALUES:
 		c->map.long_values = choose("long-values", arg, long_modes);

@@ -450,10 +450,29 @@ check_duplicate(struct mapping *m, const char *const *columns, size_t i)
 			    m->opts.input_name, columns[i]);
 }
 
+/* Note where each named column sits in the header, so a missing one is
+ * reported before anything is planned. */
+static void
+find_named_columns(struct mapping *m, const char *const *columns,
+    size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct column *c = table_find(m, columns[i], strlen(columns[i]));
+
+		if (c == NULL)
+			continue;
+		if (c->header_position && c->required)
+			check_duplicate(m, columns, i);
+		c->header_position = (unsigned)i + 1;
+	}
+	check_header_has(m, columns, count);
+}
+
 void
 mapping_bind_header(struct mapping *m, const char *const *columns,
     size_t count)
 {
+	find_named_columns(m, columns, count);
 	m->slots = xcalloc(count, sizeof *m->slots);
 	m->slot_count = count;
 	m->default_rules = xcalloc(count, sizeof *m->default_rules);
@@ -464,9 +483,6 @@ mapping_bind_header(struct mapping *m, const char *const *columns,
 		struct slot *s = &m->slots[i];
 
 		if (c) {
-			if (c->header_position && c->required)
-				check_duplicate(m, columns, i);
-			c->header_position = (unsigned)i + 1;
 			*s = named_slot(m, c);
 			if (c->slot.roles == ROLE_SHADOWED && !m->has_maps)
 				warn("%s: column '%s' is not sent because --set "
@@ -482,7 +498,6 @@ mapping_bind_header(struct mapping *m, const char *const *columns,
 			plan_default(m, i, columns[i]);
 		}
 	}
-	check_header_has(m, columns, count);
 }
 
 static bool
