@@ -650,8 +650,8 @@ convert_timestamp(struct mapping *m, const struct field *f, const char *what,
 	case TIMESTAMP_NO_ZONE:
 		if (!m->warned_zone)
 			warn("%s:%lu:%u: %s '%.*s' in column '%s' has no time "
-			    "zone; reading it and every such timestamp in %s "
-			    "(set the zone with --timezone)",
+			    "zone; reading it and every such timestamp as %s "
+			    "time (change the zone with --timezone)",
 			    m->opts.input_name, m->line, f->column, what,
 			    excerpt(f->text, f->len), f->text, f->name,
 			    m->opts.zone_name);
