@@ -167,6 +167,7 @@ csv_add_field(void *s, size_t len, void *data)
 	f->len = len;
 	r->text_off[i] = r->text.len;
 	buf_add(&r->text, s, len);
+	buf_addc(&r->text, '\0');
 }
 
 static void
@@ -501,6 +502,7 @@ decode_tsv_record(struct reader *r, const struct record *rec)
 			else
 				buf_add(&r->text, p + s, j - s);
 			f->len = r->text.len - r->text_off[i];
+			buf_addc(&r->text, '\0');
 		}
 		if (j >= len)
 			break;

@@ -52,6 +52,8 @@ add_row(struct buf *out, const struct row *row)
 		buf_addc(out, type_letter[f->type]);
 		if (f->type != FIELD_NULL)
 			add_escaped(out, f->text, f->len);
+		if (f->type != FIELD_NULL && f->text[f->len] != '\0')
+			buf_adds(out, "(no NUL)");
 	}
 	buf_addc(out, '\n');
 }
@@ -298,6 +300,233 @@ test_csv_bad_rows(void)
 	    "is empty\n");
 }
 
+static void
+test_tsv_samples(void)
+{
+	struct reader_options only_backslash_n = { FORMAT_AUTO, 0, "\\N",
+		ARRAYS_JOIN };
+
+	CHECK_FILE("mysql-batch.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "3: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "4: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	/* INTO OUTFILE escapes a real tab or newline with a backslash. */
+	CHECK_FILE("mysql-outfile.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile.tsv", &only_backslash_n,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=TNULL empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile-latin1.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "bad 5:2: invalid UTF-8 in column 2 'name'\n");
+}
+
+static void
+test_tsv_inline(void)
+{
+	struct reader_options dash = { FORMAT_TSV, 0, "-", ARRAYS_JOIN };
+	struct reader_options tsv_opts = { FORMAT_TSV, 0, NULL, ARRAYS_JOIN };
+
+	CHECK_TEXT("a\tb\r\n1\t2\r\n3\t\r\n", &auto_opts,
+	    "2: a=T1 b=T2\n3: a=T3 b=T\n");
+	CHECK_TEXT("a\tb\nx\\ty\\\\z\\r\t\\N\n", &auto_opts,
+	    "2: a=Tx\\ty\\\\z\\r b=N\n");
+	CHECK_TEXT("a\tb\n-\tNULL\n\\N\t\n", &dash,
+	    "2: a=N b=TNULL\n3: a=TN b=T\n");
+	CHECK_TEXT("a\tb\n1\t2\t3\n4\t5", &auto_opts,
+	    "bad 2:0: row has 3 fields but the header has 2\n"
+	    "3: a=T4 b=T5\n");
+	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
+	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\ta\n", &auto_opts,
+	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
+}
+
+static const struct reader_options json_opts = { FORMAT_AUTO, 0, NULL,
+	ARRAYS_JSON };
+static const struct reader_options ndjson_opts = { FORMAT_NDJSON, 0, NULL,
+	ARRAYS_JOIN };
+
+static void
+test_json_samples(void)
+{
+	CHECK_FILE("bq.json", &auto_opts,
+	    "1: id=S1 name=Salice plan=Spro ltv=S12.5 address.city=SParis "
+	    "address.zip=S75001 tags=Sa||b\n"
+	    "1: id=S2 name=Sbob plan=N ltv=S123456789012345678901234567890 "
+	    "address.city=N address.zip=N tags=S\n");
+	CHECK_FILE("bq-pretty.json", &auto_opts,
+	    "2: address.city=SParis address.zip=S75001 id=S1 name=Salice "
+	    "tags=Sa||b\n"
+	    "14: address.city=N address.zip=N id=S2 "
+	    "name=Sb\xc3\xb6" "b \"the builder\" tags=S\n");
+	CHECK_FILE("duckdb.json", &auto_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=Sa||b meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S1||||{\"x\":1}||[2,3] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("duckdb.json", &json_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=S[\"a\",\"b\"] "
+	    "meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S[1,null,{\"x\":1},[2,3]] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("users.ndjson", &auto_opts,
+	    "1: identity=Su1 plan=Spro ltv=#12.5 address.city=SParis\n"
+	    "bad 3:32: duplicate key 'plan'\n"
+	    "bad 4:24: invalid JSON: NaN is not a JSON number\n"
+	    "5: identity=Su4 ltv=#123456789012345678901234567890 "
+	    "ratio=#0.1000000000000000055511151231257827\n"
+	    "bad 6:18: invalid JSON: expected ',' or '}'\n"
+	    "8: identity=Su6 tags=Sa||2||true||||{\"k\":\"v\"}\n");
+}
+
+static void
+test_json_values(void)
+{
+	CHECK_TEXT("{\"a\":\"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+	    &auto_opts, "1: a=Sx\"\\\\/\b\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80\n");
+	CHECK_TEXT("{\"a\":\"nul\\u0000\"}", &auto_opts, "1: a=Snul\\0\n");
+	CHECK_TEXT("{\"a\":1e5,\"b\":-0.5e-3,\"c\":0,\"d\":-0}", &auto_opts,
+	    "1: a=#1e5 b=#-0.5e-3 c=#0 d=#-0\n");
+	CHECK_TEXT("{\"a\":{},\"b\":{\"c\":{\"d\":true}},\"e\":false}",
+	    &auto_opts, "1: b.c.d=Btrue e=Bfalse\n");
+	CHECK_TEXT("{}", &auto_opts, "1:\n");
+	CHECK_TEXT("{\"t\":[\"a\\\"b\",\"\\u00e9\", 1 , [ ] ,{ }]}",
+	    &json_opts, "1: t=S[\"a\\\\\"b\",\"\xc3\xa9\",1,[],{}]\n");
+	CHECK_TEXT("{\"t\":[]}", &json_opts, "1: t=S[]\n");
+	CHECK_TEXT("{\"t\":[null]}", &auto_opts, "1: t=S\n");
+	CHECK_TEXT("{\"t\":[null,null,\"x\"]}", &auto_opts, "1: t=S||||x\n");
+	CHECK_TEXT("{\"\":1}", &auto_opts, "1: =#1\n");
+}
+
+static void
+test_json_bad_values(void)
+{
+	CHECK_TEXT("{\"a\":\"\\x\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\x' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\\u0041\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"x\\udc00\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: lone surrogate '\\udc00' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\u12\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\u' needs 4 hex "
+	    "digits\n");
+	CHECK_TEXT("{\"a\":\"caf\xe9\"}", &auto_opts,
+	    "bad 1:6: invalid UTF-8 in the value of 'a'\n");
+	CHECK_TEXT("{\"t\":[\"ok\",\"\xff\"]}", &auto_opts,
+	    "bad 1:12: invalid UTF-8 in the value of 't'\n");
+	CHECK_TEXT("{\"caf\xe9\":1}", &auto_opts,
+	    "bad 1:2: invalid UTF-8 in a key\n");
+	CHECK_TEXT("{\"a\":Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":-Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: -Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":[NaN]}", &auto_opts,
+	    "bad 1:7: invalid JSON: NaN is not a JSON number\n");
+	CHECK_TEXT("{\"a\":\"x\ty\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: control character in a string must be "
+	    "escaped\n");
+	CHECK_TEXT("{\"a\":01}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":1.}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":-}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":tru}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n");
+	CHECK_TEXT("{\"a\":1", &auto_opts,
+	    "bad 1:7: invalid JSON: unexpected end of line\n");
+	CHECK_TEXT("{\"a\":1} x", &auto_opts,
+	    "bad 1:9: invalid JSON: unexpected text after the object\n");
+	CHECK_TEXT("{a:1}", &auto_opts,
+	    "bad 1:2: invalid JSON: expected a string key\n");
+	CHECK_TEXT("{\"a\" 1}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected ':' after a key\n");
+}
+
+static void
+test_json_duplicate_keys(void)
+{
+	CHECK_TEXT("{\"plan\":1,\"plan\":2}", &auto_opts,
+	    "bad 1:11: duplicate key 'plan'\n");
+	CHECK_TEXT("{\"a.b\":1,\"a\":{\"b\":2}}", &auto_opts,
+	    "bad 1:15: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":{\"b\":2},\"a.b\":1}", &auto_opts,
+	    "bad 1:14: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":1,\"a\":{}}", &auto_opts,
+	    "bad 1:8: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":1}}", &auto_opts,
+	    "1: a.b=#1 c.b=#1\n");
+	/* Keys of one row do not carry over to the next. */
+	CHECK_TEXT("{\"a\":1}\n{\"a\":2}\n", &auto_opts, "1: a=#1\n2: a=#2\n");
+}
+
+static void
+test_ndjson_lines(void)
+{
+	CHECK_TEXT("{\"a\":1}\r\n\r\n  \n{\"a\":2}", &auto_opts,
+	    "1: a=#1\n4: a=#2\n");
+	CHECK_TEXT("{\"a\":}\n{\"a\":2}\n", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n2: a=#2\n");
+	CHECK_TEXT("[1,2]\n\"s\"\n7\nnull\n{\"a\":1}\n", &ndjson_opts,
+	    "bad 1:1: expected a JSON object, found an array\n"
+	    "bad 2:1: expected a JSON object, found a string\n"
+	    "bad 3:1: expected a JSON object, found a number\n"
+	    "bad 4:1: expected a JSON object, found null\n"
+	    "5: a=#1\n");
+	CHECK_TEXT("{\"a\":1}\n{\"b\":\n2}\n", &auto_opts,
+	    "1: a=#1\nbad 2:6: invalid JSON: unexpected end of line\n"
+	    "bad 3:1: expected a JSON object, found a number\n");
+}
+
+static void
+test_json_array_errors(void)
+{
+	struct reader_options array_opts = { FORMAT_JSON, 0, NULL,
+		ARRAYS_JOIN };
+
+	CHECK_TEXT("[]", &auto_opts, "");
+	CHECK_TEXT(" [ ]\n\n", &auto_opts, "");
+	CHECK_TEXT("[{\"a\":1},2,{\"b\":\"x\"},{\"a\":1,\"a\":2},{\"a\":1,}]",
+	    &auto_opts,
+	    "1: a=#1\n"
+	    "bad 1:10: expected a JSON object, found a number\n"
+	    "1: b=Sx\n"
+	    "bad 1:29: duplicate key 'a'\n"
+	    "bad 1:43: invalid JSON: expected a string key\n");
+	CHECK_TEXT("[{\"a\":1},{\"a\":2]", &auto_opts,
+	    "1: a=#1\nfatal 1:16: invalid JSON: unexpected ']'\n");
+	CHECK_TEXT("[{\"a\":1} {\"a\":2}]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected ',' or ']' after "
+	    "an array element\n");
+	CHECK_TEXT("[{\"a\":1}", &auto_opts,
+	    "1: a=#1\nfatal 1:9: invalid JSON: the input ends inside the "
+	    "array\n");
+	CHECK_TEXT("[{\"a\":1},]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected an array element\n");
+	CHECK_TEXT("[{\"a\":1}]\n x", &auto_opts,
+	    "1: a=#1\nfatal 2:2: invalid JSON: unexpected text after the "
+	    "array\n");
+	CHECK_TEXT("[\n {\"a\":\"x}]\n", &auto_opts,
+	    "fatal 3:1: invalid JSON: the input ends inside an array "
+	    "element\n");
+	CHECK_TEXT("{\"a\":1}", &array_opts,
+	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
+}
+
 int
 main(void)
 {
@@ -308,5 +537,13 @@ main(void)
 	test_csv_options();
 	test_csv_hint();
 	test_csv_bad_rows();
+	test_tsv_samples();
+	test_tsv_inline();
+	test_json_samples();
+	test_json_values();
+	test_json_bad_values();
+	test_json_duplicate_keys();
+	test_ndjson_lines();
+	test_json_array_errors();
 	return tap_done();
 }
