@@ -14,6 +14,7 @@ pg_data=
 maria_dir=
 
 db_stop_all() {
+	! command -v server_stop >/dev/null || server_stop
 	pg_stop
 	maria_stop
 }
