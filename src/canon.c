@@ -64,13 +64,29 @@ detect_type(const json_t *root)
 	return OBJECT_NONE;
 }
 
+/* Append N in decimal; printf costs more than the rest of a record. */
+static void
+append_integer(struct buf *out, int64_t n)
+{
+	char digits[24], *p = digits + sizeof digits;
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (n < 0)
+		*--p = '-';
+	buf_add(out, p, (size_t)(digits + sizeof digits - p));
+}
+
 static void
 append_number(struct buf *out, const json_t *value)
 {
 	double d;
 
 	if (json_is_integer(value)) {
-		buf_addf(out, "%" PRId64, (int64_t)json_integer_value(value));
+		append_integer(out, (int64_t)json_integer_value(value));
 		return;
 	}
 
@@ -80,7 +96,7 @@ append_number(struct buf *out, const json_t *value)
 	d = json_real_value(value);
 	if (d == trunc(d) && d >= -9223372036854775808.0 &&
 	    d < 9223372036854775808.0)
-		buf_addf(out, "%" PRId64, (int64_t)d);
+		append_integer(out, (int64_t)d);
 	else
 		buf_addf(out, "%.17g", d);
 }
