@@ -27,17 +27,17 @@ check 'demo runs to the end' '
 check 'first sync sends every row' '
 	first=$(($(rows "$data/users.csv") + $(rows "$data/accounts.csv") + $(rows "$data/events.csv"))) &&
 	head -n "$first" "$RECEIVED" >first.ndjson &&
-	test "$(grep -c "\"add_user_properties\"" first.ndjson)" -eq "$(rows "$data/users.csv")" &&
-	test "$(grep -c "\"add_account_properties\"" first.ndjson)" -eq "$(rows "$data/accounts.csv")" &&
+	test "$(grep -c "\"users\"" first.ndjson)" -eq "$(rows "$data/users.csv")" &&
+	test "$(grep -c "\"accounts\"" first.ndjson)" -eq "$(rows "$data/accounts.csv")" &&
 	test "$(grep -c "\"track\"" first.ndjson)" -eq "$(rows "$data/events.csv")"
 '
 
 check 'sample records arrive as mapped' '
-	received_items add_user_properties | grep -F "\"identity\": \"u-1007\"" >u1007 &&
+	received_items users | grep -F "\"identity\": \"u-1007\"" >u1007 &&
 	grep_or_show "\"name\": \"Goran \\\\\"Gogo\\\\\" Petrov\"" u1007 &&
 	grep_or_show "\"projects\": 2" u1007 &&
 	grep_or_show "\"signed_up_at\": \"2024-01-15T07:45:00.000Z\"" u1007 &&
-	received_items add_account_properties | grep -F "\"account_id\": \"acc-102\"" | head -n 1 >acc &&
+	received_items accounts | grep -F "\"account_id\": \"acc-102\"" | head -n 1 >acc &&
 	grep_or_show "\"monthly_revenue\": 1490.5" acc &&
 	received_items track | grep -F "\"idempotency_key\": \"ev-5007\"" >ev &&
 	grep_or_show "\"amount\": 250.5" ev &&

@@ -40,7 +40,7 @@ check 'sqlite3 csv sync field by field' '
 {"identity":"u2","properties":{"plan":"free","signed_up":"2024-05-01T10:00:00.000Z","note":"","source":"sqlite"}}
 {"identity":"u3","properties":{"plan":"team","seats":3,"lifetime_value":0.25,"signed_up":"2024-05-01T06:30:00.000Z","source":"sqlite"}}
 EOF
-	expect_received add_user_properties expect
+	expect_received users expect
 '
 
 check 'sqlite3 change sends one record' '
@@ -48,8 +48,8 @@ check 'sqlite3 change sends one record' '
 	sqlite3 app.db "update users set seats = 41 where id = '\''u1'\''" &&
 	heap-sync sqlite.conf 2>err &&
 	grep_or_show "read 3,.* unchanged 2, duplicates 0, sent 1," err &&
-	test "$(received_items add_user_properties "$before" | wc -l)" -eq 1 &&
-	received_items add_user_properties "$before" | grep -q "\"seats\": 41"
+	test "$(received_items users "$before" | wc -l)" -eq 1 &&
+	received_items users "$before" | grep -q "\"seats\": 41"
 '
 
 # bq query --format=json writes every value as a string, nested records
@@ -81,7 +81,7 @@ check 'ndjson file sync field by field' '
 {"account_id":"a2","properties":{"name":"Globex","seats":7,"tags":""}}
 {"account_id":"a3","properties":{"name":"Initech","tags":"us"}}
 EOF
-	expect_received add_account_properties expect
+	expect_received accounts expect
 '
 
 cat >events.json <<'EOF'

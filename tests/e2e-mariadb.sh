@@ -104,7 +104,7 @@ check 'users sync field by field' '
 {"identity":"u2","properties":{"email":"bo@example.com","plan":"free","seats":1,"ltv":0,"visits":12,"active":"false","signed_up":"2024-01-15T23:59:59.000Z"}}
 {"identity":"u3","properties":{"plan":"team","last_login":"2024-03-01T10:00:00.250Z","prefs.theme":"light","note":"Ünïcödé ✓"}}
 EOF
-	expect_received add_user_properties expect
+	expect_received users expect
 '
 
 check 'accounts sync field by field' '
@@ -114,7 +114,7 @@ check 'accounts sync field by field' '
 {"account_id":"101","properties":{"name":"Acme, Inc.","seats":120,"mrr":4800,"created":"2023-02-14"}}
 {"account_id":"102","properties":{"name":"Globex","mrr":99.9,"created":"2024-01-09"}}
 EOF
-	expect_received add_account_properties expect
+	expect_received accounts expect
 '
 
 check 'events sync field by field' '
@@ -143,7 +143,7 @@ check 'updates and inserts only are sent' '
 {"identity":"u4","properties":{"plan":"free","active":"false"}}
 {"identity":"u4","event":"Signed Up","timestamp":"2024-06-01T12:00:01.000Z","idempotency_key":"7003","properties":{"amount":0.5}}
 EOF
-	{ received_items add_user_properties "$before" && received_items track "$before"; } >actual &&
+	{ received_items users "$before" && received_items track "$before"; } >actual &&
 	canonical expect >expect.canon &&
 	sort actual >actual.canon &&
 	test_cmp expect.canon actual.canon
@@ -164,18 +164,18 @@ EOF
 check 'failed requests are sent next run' '
 	maria shop -e "insert into users (id, plan) values ('\''f1'\'', '\''trial'\''), ('\''f2'\'', '\''trial'\''), ('\''f3'\'', '\''trial'\''), ('\''f4'\'', '\''trial'\'')" &&
 	before=$(($(received_count) + 1)) &&
-	server_control "[{\"status\":500,\"count\":1}]" &&
+	server_control "{\"rules\":[{\"status\":500,\"count\":1}]}" &&
 	expect_code 1 heap-sync faulty.conf 2>err &&
 	grep_or_show "read 4,.* sent 3, rejected by Heap 0, failed 1" err &&
 	middle=$(($(received_count) + 1)) &&
 	heap-sync faulty.conf 2>err &&
 	grep_or_show "read 4,.* unchanged 3, duplicates 0, sent 1," err &&
-	received_items add_user_properties "$before" >both &&
+	received_items users "$before" >both &&
 	for i in 1 2 3 4; do
 		echo "{\"identity\": \"f$i\", \"properties\": {\"plan\": \"trial\"}}"
 	done >expect &&
 	test_cmp expect both &&
-	test "$(received_items add_user_properties "$middle" | wc -l)" -eq 1
+	test "$(received_items users "$middle" | wc -l)" -eq 1
 '
 
 done_testing

@@ -95,7 +95,7 @@ check 'users sync field by field' '
 {"identity":"u2","properties":{"email":"bo@example.com","plan":"free","seats":1,"ltv":0,"visits":12,"active":"false","signed_up":"2024-01-15T23:59:59.123Z"}}
 {"identity":"u3","properties":{"plan":"team","prefs.theme":"light","note":"two\nlines, and a tab:\t."}}
 EOF
-	expect_received add_user_properties expect
+	expect_received users expect
 '
 
 check 'accounts sync field by field' '
@@ -105,7 +105,7 @@ check 'accounts sync field by field' '
 {"account_id":"101","properties":{"name":"Acme, Inc.","seats":120,"mrr":4800,"created":"2023-02-14","enterprise":"true"}}
 {"account_id":"102","properties":{"name":"Globex","mrr":99.9,"created":"2024-01-09","enterprise":"false"}}
 EOF
-	expect_received add_account_properties expect
+	expect_received accounts expect
 '
 
 check 'events sync field by field' '
@@ -143,9 +143,9 @@ check 'updates and inserts only are sent' '
 {"identity":"u2","properties":{"email":"bo@example.com","plan":"pro","seats":1,"ltv":0,"visits":12,"active":"false","signed_up":"2024-01-15T23:59:59.123Z","last_login":"2024-06-01T12:00:00.000Z"}}
 {"identity":"u4","properties":{"plan":"free","active":"true"}}
 EOF
-	expect_received add_user_properties expect "$before" &&
+	expect_received users expect "$before" &&
 	echo "{\"account_id\":\"102\",\"properties\":{\"name\":\"Globex\",\"seats\":10,\"mrr\":99.9,\"created\":\"2024-01-09\",\"enterprise\":\"false\"}}" >expect &&
-	expect_received add_account_properties expect "$before" &&
+	expect_received accounts expect "$before" &&
 	echo "{\"identity\":\"u4\",\"event\":\"Signed Up\",\"timestamp\":\"2024-06-01T12:00:01.000Z\",\"idempotency_key\":\"7003\",\"properties\":{}}" >expect &&
 	expect_received track expect "$before"
 '
@@ -166,15 +166,15 @@ EOF
 check 'failed requests are sent next run' '
 	psql -X -q -c "insert into users (id, plan) select '\''f'\'' || i, '\''trial'\'' from generate_series(1, 6) i" &&
 	before=$(($(received_count) + 1)) &&
-	server_control "[{\"status\":503,\"count\":2}]" &&
+	server_control "{\"rules\":[{\"status\":503,\"count\":2}]}" &&
 	expect_code 1 heap-sync faulty.conf 2>err &&
 	grep_or_show "read 6,.* sent 4, rejected by Heap 0, failed 2" err &&
-	received_items add_user_properties "$before" >first &&
+	received_items users "$before" >first &&
 	test "$(wc -l <first)" -eq 4 &&
 	middle=$(($(received_count) + 1)) &&
 	heap-sync faulty.conf 2>err &&
 	grep_or_show "read 6,.* unchanged 4, duplicates 0, sent 2," err &&
-	received_items add_user_properties "$middle" >second &&
+	received_items users "$middle" >second &&
 	test "$(wc -l <second)" -eq 2 &&
 	sort first second >both &&
 	for i in 1 2 3 4 5 6; do

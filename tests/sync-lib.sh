@@ -47,7 +47,7 @@ EOF
 }
 
 # received_items ENDPOINT [FROM_LINE]: print the items the server accepted
-# on ENDPOINT (track, add_user_properties, add_account_properties) from
+# on ENDPOINT (track, users, accounts) from
 # line FROM_LINE of its log on, one canonical JSON object a line, sorted.
 received_items() {
 	canonical "$RECEIVED" "$1" "${2:-1}"

@@ -18,7 +18,7 @@ check 'help and version' '
 check 'man page lists every option and key' '
 	man=$top_srcdir/man/heap-sync.1 &&
 	for option in $(sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
-		grep -q -e "^\.Fl $(echo "$option" | sed "s/^-//")" "$man" ||
+		grep -q -e "Fl $(echo "$option" | sed "s/^-//")\( \|\$\)" "$man" ||
 			{ echo "option $option missing from heap-sync.1"; exit 1; }
 	done &&
 	keys=$(sed -n "/^	source | input/,/)\$/p" "$top_srcdir/scripts/heap-sync" | tr -d "|\\\\)\t" ) &&
