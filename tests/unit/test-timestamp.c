@@ -320,6 +320,10 @@ test_named_zones(void)
 	check_in(&ny, "1800-06-01 12:00:00", TIMESTAMP_NO_ZONE, "1800-06-01T16:56:02.000Z");
 	check_in(&ny, "9999-12-31 18:00:00", TIMESTAMP_NO_ZONE, "9999-12-31T23:00:00.000Z");
 	check_in(&ny, "9999-12-31 19:00:00", TIMESTAMP_INVALID, NULL);
+
+	/* UTC and fixed offsets ignore the zone that the named zone set. */
+	check("2024-07-15 10:00:00", TIMESTAMP_NO_ZONE, "2024-07-15T10:00:00.000Z");
+	check("2024-07-15 10:00:00+01", TIMESTAMP_OK, "2024-07-15T09:00:00.000Z");
 }
 
 static void
@@ -349,6 +353,10 @@ main(void)
 {
 	char err[256];
 
+	/* Results must not depend on the machine's zone, so run with an odd
+	 * one (UTC+12:45 in winter) set. */
+	setenv("TZ", ":Pacific/Chatham", 1);
+	tzset();
 	if (!time_zone_parse("UTC", &utc, err, sizeof err))
 		return 1;
 	test_iso();
