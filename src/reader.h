@@ -46,6 +46,10 @@ struct field {
 	size_t len;
 	enum field_type type;
 	unsigned column;    /* 1-based: CSV/TSV field number, JSON column */
+	/* Added after the first version: the line of the value, which in a
+	 * pretty-printed JSON array differs from the row's line.  CSV and
+	 * TSV fields carry the row's line. */
+	unsigned long line;
 };
 
 /* A row stays valid until the next reader_next or reader_free call. */
@@ -90,6 +94,11 @@ enum input_format reader_format(const struct reader *r);
 /* Column names from the header row, for CSV and TSV; *COUNT is 0 for
  * JSON, whose field names come with each row. */
 const char *const *reader_columns(const struct reader *r, size_t *count);
+
+/* Added after the first version: a suggestion to show the user when
+ * the input was read but probably not as intended, such as a CSV header
+ * that came out as one column "a;b;c"; NULL when there is none. */
+const char *reader_hint(const struct reader *r);
 
 void reader_free(struct reader *r);
 

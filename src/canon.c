@@ -1,0 +1,279 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon.h"
+#include "hash.h"
+#include "msg.h"
+
+/* Seeds keep key hashes apart from any other use of hash64. */
+#define KEY_HASH_SEED UINT64_C(0x6865617064696666)  /* "heapdiff" */
+
+static const char *const type_names[] = {
+	[OBJECT_NONE] = "unknown",
+	[OBJECT_USER] = "user",
+	[OBJECT_ACCOUNT] = "account",
+	[OBJECT_EVENT] = "event",
+};
+
+static const char *const key_fields[] = {
+	[OBJECT_NONE] = "identity",
+	[OBJECT_USER] = "identity",
+	[OBJECT_ACCOUNT] = "account_id",
+	[OBJECT_EVENT] = "idempotency_key",
+};
+
+const char *
+object_type_name(enum object_type type)
+{
+	return type_names[type];
+}
+
+enum object_type
+object_type_parse(const char *name)
+{
+	for (int t = OBJECT_USER; t <= OBJECT_EVENT; t++)
+		if (strcmp(name, type_names[t]) == 0)
+			return (enum object_type)t;
+	return OBJECT_NONE;
+}
+
+const char *
+object_key_field(enum object_type type)
+{
+	return key_fields[type];
+}
+
+/* Heap's event items carry "event"; accounts carry "account_id"; users
+ * carry neither.  An event is known by either of its own fields, so an
+ * event that lacks idempotency_key is still recognised and rejected. */
+static enum object_type
+detect_type(const json_t *root)
+{
+	if (json_object_get(root, "event") || json_object_get(root,
+	    "idempotency_key"))
+		return OBJECT_EVENT;
+	if (json_object_get(root, "account_id"))
+		return OBJECT_ACCOUNT;
+	if (json_object_get(root, "identity"))
+		return OBJECT_USER;
+	return OBJECT_NONE;
+}
+
+/* Append N in decimal; printf costs more than the rest of a record. */
+static void
+append_integer(struct buf *out, int64_t n)
+{
+	char digits[24], *p = digits + sizeof digits;
+	uint64_t u = n < 0 ? -(uint64_t)n : (uint64_t)n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (n < 0)
+		*--p = '-';
+	buf_add(out, p, (size_t)(digits + sizeof digits - p));
+}
+
+static void
+append_number(struct buf *out, const json_t *value)
+{
+	double d;
+
+	if (json_is_integer(value)) {
+		append_integer(out, (int64_t)json_integer_value(value));
+		return;
+	}
+
+	/* A real with no fraction is spelled like the integer it equals, so
+	 * 1.0 and 1e0 match 1 (and -0.0 matches 0).  Other reals use 17
+	 * significant digits, which name each double exactly once. */
+	d = json_real_value(value);
+	if (d == trunc(d) && d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0)
+		append_integer(out, (int64_t)d);
+	else
+		buf_addf(out, "%.17g", d);
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+append_object(struct buf *out, const json_t *object)
+{
+	size_t count = json_object_size(object), i = 0;
+	const char **keys;
+	const char *key;
+	json_t *member;
+
+	keys = xmalloc(count * sizeof *keys);
+	json_object_foreach((json_t *)object, key, member)
+		keys[i++] = key;
+	/* NOTE: keys compare as C strings, so two keys that differ only
+	 * after an escaped NUL (\u0000) sort in either order. */
+	qsort(keys, count, sizeof *keys, compare_keys);
+
+	buf_addc(out, '{');
+	for (i = 0; i < count; i++) {
+		if (i > 0)
+			buf_addc(out, ',');
+		buf_add_json_string(out, keys[i], strlen(keys[i]));
+		buf_addc(out, ':');
+		canon_append(out, json_object_get(object, keys[i]));
+	}
+	buf_addc(out, '}');
+	free(keys);
+}
+
+void
+canon_append(struct buf *out, const json_t *value)
+{
+	size_t i;
+
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		append_object(out, value);
+		break;
+	case JSON_ARRAY:
+		buf_addc(out, '[');
+		for (i = 0; i < json_array_size(value); i++) {
+			if (i > 0)
+				buf_addc(out, ',');
+			canon_append(out, json_array_get(value, i));
+		}
+		buf_addc(out, ']');
+		break;
+	case JSON_STRING:
+		buf_add_json_string(out, json_string_value(value),
+		    json_string_length(value));
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		append_number(out, value);
+		break;
+	case JSON_TRUE:
+		buf_adds(out, "true");
+		break;
+	case JSON_FALSE:
+		buf_adds(out, "false");
+		break;
+	case JSON_NULL:
+		buf_adds(out, "null");
+		break;
+	}
+}
+
+uint64_t
+canon_key_hash(const char *key, size_t len)
+{
+	return hash64(key, len, KEY_HASH_SEED);
+}
+
+uint64_t
+canon_hex_prefix(const char *hex)
+{
+	uint64_t value = 0;
+
+	for (int i = 0; i < 16; i++) {
+		char c = hex[i];
+		unsigned digit;
+
+		if (c >= '0' && c <= '9')
+			digit = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			digit = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			digit = (unsigned)(c - 'A' + 10);
+		else
+			return value;
+		value = value << 4 | digit;
+	}
+	return value;
+}
+
+static bool
+fail(char *why, size_t why_size, const char *fmt, const char *arg)
+{
+	snprintf(why, why_size, fmt, arg);
+	return false;
+}
+
+/* Hash the canonical properties of a user or account into D. */
+static bool
+digest_properties(struct record_digest *d, char *why, size_t why_size)
+{
+	json_t *props = json_object_get(d->root, "properties");
+
+	if (props == NULL)
+		return fail(why, why_size, "%s", "record has no properties");
+	if (!json_is_object(props))
+		return fail(why, why_size, "%s", "properties is not an object");
+
+	buf_reset(&d->canon);
+	canon_append(&d->canon, props);
+	hash128_hex(d->canon.data, d->canon.len, d->props_hex);
+	d->props_hash = canon_hex_prefix(d->props_hex);
+	return true;
+}
+
+static void
+clear(struct record_digest *d)
+{
+	json_decref(d->root);
+	d->root = NULL;
+	d->type = OBJECT_NONE;
+	d->key = NULL;
+	d->key_len = 0;
+	d->props_hex[0] = '\0';
+	d->props_hash = 0;
+}
+
+bool
+record_digest_parse(struct record_digest *d, const char *line, size_t len,
+    char *why, size_t why_size)
+{
+	json_error_t err;
+	const char *field;
+	json_t *key;
+
+	clear(d);
+	d->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+	if (d->root == NULL)
+		return fail(why, why_size, "invalid JSON: %s", err.text);
+	if (!json_is_object(d->root))
+		return fail(why, why_size, "%s", "record is not a JSON object");
+
+	d->type = detect_type(d->root);
+	if (d->type == OBJECT_NONE)
+		return fail(why, why_size, "%s",
+		    "record has no identity, account_id or idempotency_key");
+	field = object_key_field(d->type);
+	key = json_object_get(d->root, field);
+	if (key == NULL)
+		return fail(why, why_size, "event has no %s", field);
+	if (!json_is_string(key) || json_string_length(key) == 0)
+		return fail(why, why_size, "%s is not a non-empty string",
+		    field);
+	d->key = json_string_value(key);
+	d->key_len = json_string_length(key);
+
+	if (d->type == OBJECT_EVENT)
+		return true;
+	return digest_properties(d, why, why_size);
+}
+
+void
+record_digest_release(struct record_digest *d)
+{
+	clear(d);
+	buf_release(&d->canon);
+}

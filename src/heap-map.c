@@ -1,0 +1,439 @@
+/* heap-map: turn a warehouse export into Heap records, one NDJSON line
+ * per row, for heap-diff and heap-send. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mapping.h"
+#include "msg.h"
+#include "reader.h"
+#include "report.h"
+
+/* Output is written in blocks of about this size. */
+#define OUTPUT_BLOCK (256 * 1024)
+/* Rejected rows reported one by one on stderr before only counting. */
+#define SHOWN_REJECTS 10
+
+enum {
+	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
+	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
+	OPT_VERSION
+};
+
+static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvh";
+
+static const struct option long_options[] = {
+	{ "object", required_argument, NULL, 'o' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "event", required_argument, NULL, 'e' },
+	{ "event-name", required_argument, NULL, OPT_EVENT_NAME },
+	{ "timestamp", required_argument, NULL, 't' },
+	{ "insert-id", required_argument, NULL, 'i' },
+	{ "map", required_argument, NULL, 'm' },
+	{ "exclude", required_argument, NULL, 'x' },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "from", required_argument, NULL, 'f' },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "null-string", required_argument, NULL, OPT_NULL_STRING },
+	{ "arrays", required_argument, NULL, OPT_ARRAYS },
+	{ "nulls", required_argument, NULL, OPT_NULLS },
+	{ "long-values", required_argument, NULL, OPT_LONG_VALUES },
+	{ "big-numbers", required_argument, NULL, OPT_BIG_NUMBERS },
+	{ "timezone", required_argument, NULL, OPT_TIMEZONE },
+	{ "rejects", required_argument, NULL, 'r' },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char help_text[] =
+"Usage: heap-map -o user|account -k COLUMN [OPTION]... [FILE]\n"
+"       heap-map -o event -k COLUMN -e COLUMN|--event-name NAME -t COLUMN\n"
+"                [OPTION]... [FILE]\n"
+"Turn CSV, TSV, NDJSON or JSON rows from FILE (or standard input) into\n"
+"Heap records, one JSON object per line on standard output.\n"
+"\n"
+"Records:\n"
+"  -o, --object TYPE        user, account or event (required)\n"
+"  -k, --key COLUMN         identity (users, events) or account_id column\n"
+"  -e, --event COLUMN       column holding the event name\n"
+"      --event-name NAME    the same event name for every row\n"
+"  -t, --timestamp COLUMN   event time column (required for events)\n"
+"  -i, --insert-id COLUMN   idempotency key column; by default a hash of\n"
+"                           the identity, event, timestamp and properties\n"
+"Properties (default: every other column, under its own name):\n"
+"  -m, --map COLUMN[:TYPE][=PROPERTY]\n"
+"                           send COLUMN (only mapped columns once any -m\n"
+"                           is given); TYPE: string, number, bool,\n"
+"                           timestamp or json\n"
+"  -x, --exclude COLUMN     do not send COLUMN\n"
+"      --set PROPERTY=VALUE add a constant string property to each record\n"
+"Input:\n"
+"  -f, --from FORMAT        csv, tsv, ndjson or json (default: detect)\n"
+"  -d, --delimiter CHAR     CSV field delimiter (default: ',')\n"
+"      --null-string TEXT   text that means NULL in CSV or TSV\n"
+"      --arrays MODE        JSON arrays: join (with \"||\") or json\n"
+"      --timezone ZONE      zone of timestamps without one (default: UTC)\n"
+"Values:\n"
+"      --nulls MODE         skip NULL values (default) or send them as empty\n"
+"      --long-values MODE   truncate (default) or reject values over 1023\n"
+"                           characters\n"
+"      --big-numbers MODE   send numbers a double cannot hold as a string\n"
+"                           (default) or reject the row\n"
+"Reporting:\n"
+"  -r, --rejects FILE       append rejected rows to FILE as NDJSON\n"
+"      --stats FILE         write the read, written and rejected counts\n"
+"  -q, --quiet              print errors only\n"
+"  -v, --verbose            print notes too\n"
+"  -h, --help               print this help and exit\n"
+"      --version            print the version and exit\n"
+"\n"
+"Exit status: 0 all rows written, 1 some rows rejected, 2 usage error,\n"
+"3 unreadable input or failed write.\n";
+
+struct config {
+	struct mapping_options map;
+	struct reader_options read;
+	const char **maps, **excludes, **constants;
+	size_t map_count, exclude_count, constant_count;
+	const char *rejects_path;
+	const char *stats_path;
+	const char *input_path;
+};
+
+struct run {
+	struct reader *reader;
+	struct mapping *mapping;
+	struct rejects rejects;
+	struct buf out;
+	unsigned long read, written;
+	bool progress;
+	struct timespec started, shown;
+};
+
+/* Return the index of ARG in the NULL-terminated WORDS, or exit 2. */
+static int
+choose(const char *option, const char *arg, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	usage_hint("invalid value '%s' for --%s", arg, option);
+}
+
+static const char *const objects[] = { "user", "account", "event", NULL };
+static const char *const formats[] = { "csv", "tsv", "ndjson", "json", NULL };
+static const char *const array_modes[] = { "join", "json", NULL };
+static const char *const null_modes[] = { "skip", "empty", NULL };
+static const char *const long_modes[] = { "truncate", "reject", NULL };
+static const char *const big_modes[] = { "string", "reject", NULL };
+
+static void
+parse_option(struct config *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'o': c->map.object = choose("object", arg, objects); break;
+	case 'k': c->map.key_column = arg; break;
+	case 'e': c->map.event_column = arg; break;
+	case OPT_EVENT_NAME: c->map.event_name = arg; break;
+	case 't': c->map.timestamp_column = arg; break;
+	case 'i': c->map.insert_id_column = arg; break;
+	case 'm': c->maps[c->map_count++] = arg; break;
+	case 'x': c->excludes[c->exclude_count++] = arg; break;
+	case OPT_SET: c->constants[c->constant_count++] = arg; break;
+	case 'f': c->read.format = FORMAT_CSV + choose("from", arg, formats); break;
+	case 'd':
+		if (strlen(arg) != 1)
+			usage_hint("invalid delimiter '%s'; give one character",
+			    arg);
+		c->read.delimiter = arg[0];
+		break;
+	case OPT_NULL_STRING: c->read.null_string = arg; break;
+	case OPT_ARRAYS:
+		c->read.arrays = choose("arrays", arg, array_modes);
+		c->map.arrays = c->read.arrays;
+		break;
+	case OPT_NULLS: c->map.nulls = choose("nulls", arg, null_modes); break;
+	case OPT_LONG_VALUES:
+		c->map.long_values = choose("long-values", arg, long_modes);
+		break;
+	case OPT_BIG_NUMBERS:
+		c->map.big_numbers = choose("big-numbers", arg, big_modes);
+		break;
+	case OPT_TIMEZONE: c->map.zone_name = arg; break;
+	case 'r': c->rejects_path = arg; break;
+	case OPT_STATS: c->stats_path = arg; break;
+	case 'q': msg_set_level(MSG_QUIET); break;
+	case 'v': msg_set_level(MSG_VERBOSE); break;
+	case 'h':
+		fputs(help_text, stdout);
+		exit(close_stdout(EXIT_OK));
+	case OPT_VERSION:
+		printf("heap-map (heapsync) %s\n", HEAPSYNC_VERSION);
+		exit(close_stdout(EXIT_OK));
+	default:
+		usage_hint("invalid command line");
+	}
+}
+
+/* Check that the options make sense together. */
+static void
+check_config(struct config *c, bool object_given)
+{
+	struct mapping_options *m = &c->map;
+	char reason[256];
+
+	if (!object_given)
+		usage_hint("missing -o user|account|event");
+	if (m->key_column == NULL)
+		usage_hint("missing -k COLUMN: the column holding the %s",
+		    m->object == OBJECT_ACCOUNT ? "account_id" : "identity");
+	if (m->object == OBJECT_EVENT) {
+		if (!m->event_column == !m->event_name)
+			usage_hint("events need exactly one of -e COLUMN and "
+			    "--event-name NAME");
+		if (m->event_name && *m->event_name == '\0')
+			usage_hint("--event-name must not be empty");
+		if (m->timestamp_column == NULL)
+			usage_hint("events need -t COLUMN: Heap requires the "
+			    "time of each event");
+	} else if (m->event_column || m->event_name || m->timestamp_column ||
+	    m->insert_id_column) {
+		usage_hint("-e, --event-name, -t and -i apply only to -o event");
+	}
+
+	if (m->zone_name == NULL)
+		m->zone_name = "UTC";
+	if (!time_zone_parse(m->zone_name, &m->zone, reason, sizeof reason))
+		usage_hint("invalid --timezone '%s': %s", m->zone_name, reason);
+}
+
+static void
+parse_args(struct config *c, int argc, char **argv)
+{
+	bool object_given = false;
+	int opt;
+
+	c->maps = xcalloc((size_t)argc, sizeof *c->maps);
+	c->excludes = xcalloc((size_t)argc, sizeof *c->excludes);
+	c->constants = xcalloc((size_t)argc, sizeof *c->constants);
+	while ((opt = getopt_long(argc, argv, short_options, long_options,
+	    NULL)) != -1) {
+		object_given |= opt == 'o';
+		parse_option(c, opt, optarg);
+	}
+
+	if (argc - optind > 1)
+		usage_hint("too many arguments; give at most one input file");
+	c->input_path = optind < argc ? argv[optind] : "-";
+	check_config(c, object_given);
+}
+
+static struct mapping *
+make_mapping(struct config *c)
+{
+	struct mapping *m = mapping_new(&c->map);
+
+	for (size_t i = 0; i < c->map_count; i++)
+		mapping_add_map(m, c->maps[i]);
+	for (size_t i = 0; i < c->exclude_count; i++)
+		mapping_add_exclude(m, c->excludes[i]);
+	for (size_t i = 0; i < c->constant_count; i++)
+		mapping_add_constant(m, c->constants[i]);
+	mapping_check(m);
+	return m;
+}
+
+static void
+report_reject(struct run *r, const char *file, unsigned long line,
+    unsigned column, const char *reason, const char *raw, size_t raw_len)
+{
+	struct reject_entry e = { file, line, column, 0, reason, raw, raw_len };
+
+	rejects_add(&r->rejects, &e);
+	if (r->rejects.count > SHOWN_REJECTS)
+		return;
+	if (column)
+		error("%s:%lu:%u: %s", file, line, column, reason);
+	else
+		error("%s:%lu: %s", file, line, reason);
+	if (r->rejects.count == SHOWN_REJECTS)
+		error("further rejected rows are counted but not shown%s",
+		    r->rejects.path ? " here" : "; use -r FILE to keep them");
+}
+
+static double
+seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Show rows read and the rate on a terminal, at most four times a second. */
+static void
+show_progress(struct run *r)
+{
+	struct timespec now;
+	double elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (seconds_between(&r->shown, &now) < 0.25)
+		return;
+	r->shown = now;
+	elapsed = seconds_between(&r->started, &now);
+	fprintf(stderr, "\r%s: %lu rows read, %.0f rows/s\033[K",
+	    msg_program(), r->read, elapsed > 0 ? r->read / elapsed : 0.0);
+}
+
+static void
+flush_output(struct run *r)
+{
+	if (r->out.len && fwrite(r->out.data, 1, r->out.len, stdout) !=
+	    r->out.len)
+		fatal(EXIT_INPUT, "cannot write standard output: %s",
+		    strerror(errno));
+	buf_reset(&r->out);
+}
+
+/* Map every row; returns false after a fatal reader error. */
+static bool
+map_rows(struct run *r, const char *name)
+{
+	struct row row;
+	struct reader_error rerr;
+	struct mapping_error merr;
+	enum reader_status status;
+
+	while ((status = reader_next(r->reader, &row, &rerr)) != READ_EOF) {
+		if (status == READ_FATAL) {
+			error("%s:%lu: %s", name, rerr.line, rerr.reason);
+			return false;
+		}
+		r->read++;
+		if (status == READ_BAD_ROW)
+			report_reject(r, name, rerr.line, rerr.column,
+			    rerr.reason, rerr.raw, rerr.raw_len);
+		else if (mapping_apply(r->mapping, &row, &r->out, &merr))
+			r->written++;
+		else
+			report_reject(r, name, row.line, merr.column,
+			    merr.reason, row.raw, row.raw_len);
+
+		if (r->out.len >= OUTPUT_BLOCK)
+			flush_output(r);
+		if (r->progress && (r->read & 4095) == 0)
+			show_progress(r);
+	}
+	return true;
+}
+
+static FILE *
+open_input(const char *path, const char **name)
+{
+	FILE *in;
+
+	if (strcmp(path, "-") == 0) {
+		*name = "<stdin>";
+		return stdin;
+	}
+	*name = path;
+	in = fopen(path, "r");
+	if (in == NULL)
+		fatal(EXIT_INPUT, "cannot open '%s': %s", path, strerror(errno));
+	return in;
+}
+
+static void
+start_reader(struct run *r, FILE *in, const char *name,
+    const struct reader_options *opts)
+{
+	struct reader_error err;
+	const char *const *columns;
+	size_t count;
+
+	r->reader = reader_open(in, name, opts, &err);
+	if (r->reader == NULL) {
+		if (err.line)
+			fatal(EXIT_INPUT, "%s:%lu: %s", name, err.line,
+			    err.reason);
+		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
+	}
+	columns = reader_columns(r->reader, &count);
+	if (count)
+		mapping_bind_header(r->mapping, columns, count);
+}
+
+static int
+finish(struct run *r, const struct config *c, bool input_ok)
+{
+	unsigned long rejected = r->rejects.count;
+	struct stat_counter counters[] = {
+		{ "read", &r->read }, { "written", &r->written },
+		{ "rejected", &rejected }
+	};
+	int status = EXIT_OK;
+
+	if (r->progress && r->read >= 4096)
+		fputs("\r\033[K", stderr);
+	flush_output(r);
+	if (rejected > SHOWN_REJECTS)
+		error("%lu rejected rows in all", rejected);
+	if (msg_get_level() >= MSG_NORMAL)
+		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
+		    "rejected %lu\n", msg_program(), r->read, r->written,
+		    rejected);
+
+	if (rejected)
+		status = EXIT_REJECTED;
+	if (!input_ok)
+		status = EXIT_INPUT;
+	if (!rejects_close(&r->rejects) ||
+	    !stats_write(c->stats_path, counters, 3))
+		status = EXIT_INPUT;
+	return close_stdout(status);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config config = { .map.object = OBJECT_USER };
+	struct run run = { 0 };
+	const char *name;
+	FILE *in;
+	bool ok;
+	int status;
+
+	msg_init(argv[0]);
+	parse_args(&config, argc, argv);
+	in = open_input(config.input_path, &name);
+	config.map.input_name = name;
+	run.mapping = make_mapping(&config);
+	rejects_open(&run.rejects, config.rejects_path);
+
+	start_reader(&run, in, name, &config.read);
+	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &run.started);
+	run.shown = run.started;
+	ok = map_rows(&run, name);
+	status = finish(&run, &config, ok);
+
+	reader_free(run.reader);
+	if (in != stdin)
+		fclose(in);
+	mapping_free(run.mapping);
+	buf_release(&run.out);
+	free(config.maps);
+	free(config.excludes);
+	free(config.constants);
+	return status;
+}

@@ -1,0 +1,52 @@
+/* Pacing of Heap's track endpoint.  Heap documents two limits on events:
+ * per app and per identity, each counted over a minute.  heap-send keeps
+ * its own sliding-window log of what it sent and holds a request back
+ * until both limits leave room for it, so a backfill never draws a 429.
+ */
+#ifndef HEAPSYNC_RATE_H
+#define HEAPSYNC_RATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Events sent in the last SPAN seconds, as (time, count) entries. */
+struct window {
+	double *times;
+	unsigned long *counts;
+	size_t head;
+	size_t len;
+	size_t cap;
+	unsigned long total;
+};
+
+struct identity_slot;
+
+struct rate_limiter {
+	unsigned long per_app;       /* 0: no limit */
+	unsigned long per_identity;  /* 0: no limit */
+	double span;                 /* window plus safety margin, seconds */
+	struct window app;
+	struct identity_slot *slots; /* open addressing by identity hash */
+	size_t slot_count;
+	size_t slot_used;
+};
+
+/* Events of one identity inside a request. */
+struct identity_count {
+	uint64_t identity;
+	unsigned long count;
+};
+
+/* Set up the limits for a window of WINDOW seconds.  The log keeps each
+ * send for WINDOW plus a margin, because Heap counts a request when it
+ * arrives and arrival can lag the send. */
+void rate_init(struct rate_limiter *r, unsigned long per_app,
+    unsigned long per_identity, double window);
+/* Return 0 and record the events when a request of TOTAL events with
+ * these per-identity counts may go at NOW; else return the seconds to
+ * wait before asking again. */
+double rate_admit(struct rate_limiter *r, double now,
+    const struct identity_count *ids, size_t id_count, unsigned long total);
+void rate_release(struct rate_limiter *r);
+
+#endif

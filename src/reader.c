@@ -1,0 +1,324 @@
+/* Opening an input: encoding checks, format detection, the shared input
+ * buffer and the row under construction.  The format modules parse. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "reader_impl.h"
+#include "utf8.h"
+
+/* Bytes of a column name or value quoted in a message. */
+#define QUOTE_MAX 60
+
+/* Make more input available after r->end, keeping the unread bytes
+ * [r->pos, r->end).  Those bytes may move to the front of the buffer,
+ * so callers keep offsets from r->pos, never pointers, across a call.
+ * Returns false at end of input or after a read error (read_errno). */
+bool
+reader_fill(struct reader *r)
+{
+	size_t n;
+
+	if (r->eof)
+		return false;
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+		r->base += r->pos;
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	if (r->end == r->cap) {
+		if (r->cap >= READER_MAX_ROW + READER_CHUNK) {
+			r->read_errno = EFBIG;
+			r->eof = true;
+			return false;
+		}
+		r->cap *= 2;
+		r->buf = xrealloc(r->buf, r->cap + 1);
+	}
+
+	n = fread(r->buf + r->end, 1, r->cap - r->end, r->in);
+	r->end += n;
+	r->buf[r->end] = '\0';
+	if (n == 0) {
+		if (ferror(r->in))
+			r->read_errno = errno ? errno : EIO;
+		r->eof = true;
+		return false;
+	}
+	return true;
+}
+
+/* Fill ERR when the last reader_fill stopped on an error rather than at
+ * the end of the input; returns true in that case. */
+bool
+reader_read_failed(struct reader *r, struct reader_error *err)
+{
+	if (r->read_errno == 0)
+		return false;
+	if (r->read_errno == EFBIG)
+		reader_set_error(err, r->line, 0, NULL, 0,
+		    "row starting at line %lu is longer than %d MiB; "
+		    "check for an unterminated quote or bracket",
+		    r->line, READER_MAX_ROW / (1024 * 1024));
+	else
+		reader_set_error(err, r->line, 0, NULL, 0, "read error: %s",
+		    strerror(r->read_errno));
+	return true;
+}
+
+void
+reader_set_error(struct reader_error *err, unsigned long line,
+    unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->line = line;
+	err->column = column;
+	err->raw = raw;
+	err->raw_len = raw_len;
+	va_start(ap, fmt);
+	vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy S into OUT for use inside '...' in a message: cut at a character
+ * boundary after QUOTE_MAX bytes, control characters shown as '?'. */
+void
+quote_for_message(char *out, size_t size, const char *s, size_t len)
+{
+	size_t n = len;
+	size_t i;
+
+	if (n > QUOTE_MAX)
+		n = QUOTE_MAX;
+	if (utf8_valid(s, len))
+		n = utf8_prefix(s, n, n);
+	if (n + 4 > size)
+		n = size - 4;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (n < len) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
+void
+row_reset(struct reader *r)
+{
+	r->nfields = 0;
+	buf_reset(&r->text);
+	buf_reset(&r->names);
+}
+
+/* Append an empty field to the row and return its index. */
+size_t
+row_add(struct reader *r)
+{
+	size_t i = r->nfields;
+
+	if (i == r->fields_cap) {
+		r->fields_cap = r->fields_cap ? r->fields_cap * 2 : 32;
+		r->fields = xrealloc(r->fields,
+		    r->fields_cap * sizeof *r->fields);
+		r->text_off = xrealloc(r->text_off,
+		    r->fields_cap * sizeof *r->text_off);
+		r->name_off = xrealloc(r->name_off,
+		    r->fields_cap * sizeof *r->name_off);
+	}
+	memset(&r->fields[i], 0, sizeof r->fields[i]);
+	r->text_off[i] = NO_TEXT;
+	r->name_off[i] = 0;
+	r->nfields++;
+	return i;
+}
+
+/* Turn the stored offsets into pointers and hand the fields to ROW.
+ * CSV and TSV fields take their names from the header row. */
+void
+row_finish(struct reader *r, struct row *row, bool named_by_header)
+{
+	for (size_t i = 0; i < r->nfields; i++) {
+		struct field *f = &r->fields[i];
+
+		f->text = r->text_off[i] == NO_TEXT ? NULL :
+		    r->text.data + r->text_off[i];
+		if (named_by_header) {
+			f->name = r->columns[i];
+			f->name_len = r->column_len[i];
+		} else {
+			f->name = r->names.data + r->name_off[i];
+		}
+	}
+	row->fields = r->fields;
+	row->count = r->nfields;
+}
+
+/* Refuse UTF-16 whether or not it has a byte order mark: its ASCII
+ * characters come with NUL bytes, which no UTF-8 export contains in its
+ * first line. */
+static bool
+check_encoding(struct reader *r, struct reader_error *err)
+{
+	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+	size_t n = r->end - r->pos;
+	const char *nl = memchr(p, '\n', n);
+	size_t first_line = nl ? (size_t)(nl - (const char *)p) : n;
+
+	if ((n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+	    (p[0] == 0xfe && p[1] == 0xff))) ||
+	    memchr(p, '\0', first_line) != NULL) {
+		reader_set_error(err, 1, 0, NULL, 0,
+		    "input is UTF-16, but only UTF-8 can be read; "
+		    "convert it first with 'iconv -f UTF-16 -t UTF-8'");
+		return false;
+	}
+	return true;
+}
+
+/* Detection rule for FORMAT_AUTO, on the first bytes after a UTF-8 byte
+ * order mark and any white space: '{' starts NDJSON and '[' a JSON
+ * array.  Anything else is a header row: TSV when its first line holds
+ * a tab and no comma (mysql --batch), CSV otherwise.  An input that is
+ * empty or all white space has no rows and reads as empty NDJSON. */
+static enum input_format
+detect_format(const struct reader *r)
+{
+	const char *p = r->buf + r->pos;
+	const char *end = r->buf + r->end;
+	const char *q = p;
+	const char *nl;
+	bool tab, comma;
+
+	while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' ||
+	    *q == '\n'))
+		q++;
+	if (q == end || *q == '{')
+		return FORMAT_NDJSON;
+	if (*q == '[')
+		return FORMAT_JSON;
+	if (r->opts.delimiter != 0)
+		return FORMAT_CSV;
+
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL)
+		nl = end;
+	tab = memchr(p, '\t', (size_t)(nl - p)) != NULL;
+	comma = memchr(p, ',', (size_t)(nl - p)) != NULL;
+	return tab && !comma ? FORMAT_TSV : FORMAT_CSV;
+}
+
+static void
+skip_bom(struct reader *r)
+{
+	if (r->end - r->pos >= 3 && memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3) == 0) {
+		r->pos += 3;
+		r->line_start = 3;
+	}
+}
+
+struct reader *
+reader_open(FILE *in, const char *name, const struct reader_options *opts,
+    struct reader_error *err)
+{
+	struct reader *r = xcalloc(1, sizeof *r);
+	bool ok = true;
+
+	r->in = in;
+	r->name = xstrdup(name);
+	r->opts = *opts;
+	r->cap = READER_CHUNK;
+	r->buf = xmalloc(r->cap + 1);
+	r->line = 1;
+	reader_fill(r);
+	if (reader_read_failed(r, err) || !check_encoding(r, err)) {
+		reader_free(r);
+		return NULL;
+	}
+	skip_bom(r);
+
+	r->format = opts->format;
+	if (r->format == FORMAT_AUTO)
+		r->format = detect_format(r);
+	if (r->format == FORMAT_CSV)
+		ok = csv_open(r, err);
+	else if (r->format == FORMAT_TSV)
+		ok = tsv_open(r, err);
+	if (!ok) {
+		reader_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+enum reader_status
+reader_next(struct reader *r, struct row *row, struct reader_error *err)
+{
+	memset(err, 0, sizeof *err);
+	switch (r->format) {
+	case FORMAT_CSV:
+		return csv_next(r, row, err);
+	case FORMAT_TSV:
+		return tsv_next(r, row, err);
+	case FORMAT_NDJSON:
+		return ndjson_next(r, row, err);
+	case FORMAT_JSON:
+		return json_array_next(r, row, err);
+	case FORMAT_AUTO:
+		break;
+	}
+	reader_set_error(err, 0, 0, NULL, 0, "unknown input format");
+	return READ_FATAL;
+}
+
+enum input_format
+reader_format(const struct reader *r)
+{
+	return r->format;
+}
+
+const char *const *
+reader_columns(const struct reader *r, size_t *count)
+{
+	*count = r->ncolumns;
+	return (const char *const *)r->columns;
+}
+
+const char *
+reader_hint(const struct reader *r)
+{
+	return r->hint;
+}
+
+void
+reader_free(struct reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->csv_ready)
+		csv_free(&r->csv);
+	json_release(r);
+	for (size_t i = 0; i < r->ncolumns; i++)
+		free(r->columns[i]);
+	free(r->columns);
+	free(r->column_len);
+	free(r->fields);
+	free(r->text_off);
+	free(r->name_off);
+	buf_release(&r->text);
+	buf_release(&r->names);
+	buf_release(&r->scratch);
+	free(r->hint);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}

@@ -1,0 +1,545 @@
+/* CSV (RFC 4180, decoded by libcsv) and TSV (mysql --batch and SELECT
+ * ... INTO OUTFILE), both with a header row naming the columns.
+ *
+ * Records are found in the input buffer first, so that each row keeps
+ * its raw text and line number; libcsv then decodes one whole record. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "reader_impl.h"
+#include "utf8.h"
+
+enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
+
+/* One record found in the buffer: bytes [r->pos, r->pos + len), then a
+ * CR or LF terminator unless the input ended first. */
+struct record {
+	size_t len;
+	bool terminated;
+	bool open_quote;
+	unsigned long newlines;  /* LF bytes inside the record */
+};
+
+/* RFC 4180 keeps spaces as part of a field; libcsv trims them unless
+ * told that no byte is a space. */
+static int
+no_space(unsigned char c)
+{
+	return 0;
+}
+
+static bool
+is_newline(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+/* Skip line ends before a record.  They are blank lines, except that a
+ * one-column file writes an empty value as an empty line (psql writes
+ * NULL that way), so there they are records and this returns true. */
+static bool
+skip_blank_lines(struct reader *r, bool *empty_record)
+{
+	*empty_record = false;
+	for (;;) {
+		char c;
+
+		if (r->pos == r->end && !reader_fill(r))
+			return false;
+		c = r->buf[r->pos];
+		if (c == '\n' && r->after_cr) {
+			r->after_cr = false;
+			r->pos++;
+			r->line++;
+			continue;
+		}
+		r->after_cr = false;
+		if (!is_newline(c))
+			return true;
+		if (r->header_done && r->ncolumns == 1) {
+			*empty_record = true;
+			return true;
+		}
+		if (c == '\n')
+			r->line++;
+		else
+			r->after_cr = true;
+		r->pos++;
+	}
+}
+
+/* Find the end of the CSV record at r->pos with the same states as
+ * libcsv, so that libcsv is always handed whole records.  Returns false
+ * at the end of the input. */
+static bool
+scan_csv_record(struct reader *r, char delim, struct record *rec)
+{
+	enum csv_state state = AT_FIELD_START;
+	size_t i = 0;
+	bool empty;
+
+	memset(rec, 0, sizeof *rec);
+	if (!skip_blank_lines(r, &empty))
+		return false;
+	if (empty) {
+		rec->terminated = true;
+		return true;
+	}
+
+	for (;;) {
+		const char *p = r->buf + r->pos;
+		size_t n = r->end - r->pos;
+
+		for (; i < n; i++) {
+			char c = p[i];
+
+			switch (state) {
+			case AT_FIELD_START:
+			case IN_UNQUOTED:
+			case AFTER_QUOTE:
+				if (c == delim)
+					state = AT_FIELD_START;
+				else if (is_newline(c))
+					goto found;
+				else if (state == AT_FIELD_START && c == '"')
+					state = IN_QUOTED;
+				else if (state == AT_FIELD_START)
+					state = IN_UNQUOTED;
+				else if (state == AFTER_QUOTE)
+					state = IN_QUOTED;
+				break;
+			case IN_QUOTED:
+				if (c == '"')
+					state = AFTER_QUOTE;
+				else if (c == '\n')
+					rec->newlines++;
+				break;
+			}
+		}
+		if (!reader_fill(r))
+			break;
+	}
+	rec->len = i;
+	rec->open_quote = state == IN_QUOTED;
+	return true;
+
+found:
+	rec->len = i;
+	rec->terminated = true;
+	return true;
+}
+
+/* Consume the record's bytes and terminator; the bytes stay in the
+ * buffer until the next reader_fill, so the row's raw text stays valid. */
+static void
+consume_record(struct reader *r, const struct record *rec)
+{
+	r->line += rec->newlines;
+	r->pos += rec->len;
+	if (rec->terminated) {
+		if (r->buf[r->pos] == '\n')
+			r->line++;
+		else
+			r->after_cr = true;
+		r->pos++;
+	}
+}
+
+static void
+csv_add_field(void *s, size_t len, void *data)
+{
+	struct reader *r = data;
+	size_t i = row_add(r);
+	struct field *f = &r->fields[i];
+	const char *null = r->opts.null_string;
+
+	f->column = (unsigned)r->nfields;
+	f->line = r->row_line;
+	if (s == NULL || (null != NULL && strlen(null) == len &&
+	    memcmp(s, null, len) == 0)) {
+		f->type = FIELD_NULL;
+		return;
+	}
+	f->type = FIELD_TEXT;
+	f->len = len;
+	r->text_off[i] = r->text.len;
+	buf_add(&r->text, s, len);
+	buf_addc(&r->text, '\0');
+}
+
+static void
+csv_end_row(int c, void *data)
+{
+	struct reader *r = data;
+
+	r->csv_row_done = true;
+}
+
+/* Decode the record at r->pos into the row's fields and consume it. */
+static void
+decode_csv_record(struct reader *r, const struct record *rec)
+{
+	const char *p = r->buf + r->pos;
+
+	row_reset(r);
+	r->row_line = r->line;
+	r->csv_row_done = false;
+	if (rec->len == 0 && rec->terminated) {
+		/* libcsv skips empty lines; in a one-column file they are an
+		 * unquoted empty field. */
+		csv_add_field(NULL, 0, r);
+		r->csv_row_done = true;
+	} else {
+		csv_parse(&r->csv, p, rec->len + rec->terminated,
+		    csv_add_field, csv_end_row, r);
+		if (!rec->terminated || !r->csv_row_done)
+			csv_fini(&r->csv, csv_add_field, csv_end_row, r);
+	}
+	consume_record(r, rec);
+}
+
+/* Name the first invalid UTF-8 field, if any, in ERR. */
+static bool
+check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
+    struct reader_error *err)
+{
+	if (utf8_valid(raw, raw_len))
+		return true;
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct field *f = &r->fields[i];
+		const char *text = r->text.data + r->text_off[i];
+
+		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
+			continue;
+		if (r->header_done)
+			reader_set_error(err, r->row_line, f->column, raw,
+			    raw_len, "invalid UTF-8 in column %u '%s'",
+			    f->column, r->columns[i]);
+		else
+			reader_set_error(err, r->row_line, f->column, raw,
+			    raw_len, "invalid UTF-8 in header column %u",
+			    f->column);
+		return false;
+	}
+	return true;
+}
+
+/* Check a decoded data row against the header and hand it out. */
+static enum reader_status
+finish_row(struct reader *r, struct row *row, const char *raw,
+    size_t raw_len, struct reader_error *err)
+{
+	if (r->nfields != r->ncolumns) {
+		reader_set_error(err, r->row_line, 0, raw, raw_len,
+		    "row has %zu field%s but the header has %zu",
+		    r->nfields, r->nfields == 1 ? "" : "s", r->ncolumns);
+		return READ_BAD_ROW;
+	}
+	if (!check_fields_utf8(r, raw, raw_len, err))
+		return READ_BAD_ROW;
+
+	row_finish(r, row, true);
+	row->line = r->row_line;
+	row->raw = raw;
+	row->raw_len = raw_len;
+	return READ_ROW;
+}
+
+/* A header that came out as one column but contains another common
+ * separator was probably read with the wrong one. */
+static void
+set_header_hint(struct reader *r)
+{
+	char name[80];
+	const char *col = r->columns[0];
+
+	if (r->ncolumns != 1 || (strchr(col, ';') == NULL &&
+	    strchr(col, '\t') == NULL))
+		return;
+
+	quote_for_message(name, sizeof name, col, r->column_len[0]);
+	r->hint = xmalloc(256);
+	if (strchr(col, ';') != NULL)
+		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		    "file is separated by ';', use -d ';'", name);
+	else
+		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		    "file is separated by tabs, read it as TSV", name);
+}
+
+/* Turn the decoded first record into the column names.  Every column
+ * needs a distinct, non-empty name, because rows are looked up by it. */
+static bool
+take_header(struct reader *r, const char *raw, size_t raw_len,
+    struct reader_error *err)
+{
+	if (!check_fields_utf8(r, raw, raw_len, err))
+		return false;
+
+	r->columns = xcalloc(r->nfields, sizeof *r->columns);
+	r->column_len = xcalloc(r->nfields, sizeof *r->column_len);
+	for (size_t i = 0; i < r->nfields; i++) {
+		size_t len = r->fields[i].len;
+		const char *text = r->text.data + r->text_off[i];
+
+		if (r->text_off[i] == NO_TEXT || len == 0) {
+			reader_set_error(err, r->row_line, (unsigned)i + 1,
+			    raw, raw_len, "header column %zu has an empty "
+			    "name", i + 1);
+			return false;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (r->column_len[j] == len &&
+			    memcmp(r->columns[j], text, len) == 0) {
+				char name[80];
+
+				quote_for_message(name, sizeof name, text, len);
+				reader_set_error(err, r->row_line,
+				    (unsigned)i + 1, raw, raw_len,
+				    "header column %zu '%s' repeats the name "
+				    "of column %zu", i + 1, name, j + 1);
+				return false;
+			}
+		}
+		r->columns[i] = xstrndup(text, len);
+		r->column_len[i] = len;
+		r->ncolumns = i + 1;
+	}
+	r->header_done = true;
+	return true;
+}
+
+bool
+csv_open(struct reader *r, struct reader_error *err)
+{
+	struct record rec;
+	const char *raw;
+	char delim = r->opts.delimiter ? r->opts.delimiter : ',';
+
+	if (csv_init(&r->csv, CSV_EMPTY_IS_NULL) != 0)
+		fatal(EXIT_INPUT, "out of memory");
+	r->csv_ready = true;
+	csv_set_delim(&r->csv, (unsigned char)delim);
+	csv_set_space_func(&r->csv, no_space);
+
+	if (!scan_csv_record(r, delim, &rec)) {
+		if (!reader_read_failed(r, err))
+			reader_set_error(err, 1, 0, NULL, 0,
+			    "missing header row: the input is empty");
+		return false;
+	}
+	raw = r->buf + r->pos;
+	decode_csv_record(r, &rec);
+	if (!take_header(r, raw, rec.len, err))
+		return false;
+	set_header_hint(r);
+	return true;
+}
+
+enum reader_status
+csv_next(struct reader *r, struct row *row, struct reader_error *err)
+{
+	struct record rec;
+	const char *raw;
+	char delim = r->opts.delimiter ? r->opts.delimiter : ',';
+
+	if (!scan_csv_record(r, delim, &rec))
+		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
+
+	raw = r->buf + r->pos;
+	decode_csv_record(r, &rec);
+	if (reader_read_failed(r, err))
+		return READ_FATAL;
+	if (rec.open_quote) {
+		reader_set_error(err, r->row_line, 0, raw, rec.len,
+		    "quoted field is not closed before the end of the input");
+		return READ_BAD_ROW;
+	}
+	return finish_row(r, row, raw, rec.len, err);
+}
+
+/* Find the end of the TSV record at r->pos: the first LF that no
+ * backslash escapes (INTO OUTFILE writes a newline in a value as a
+ * backslash and a real newline). */
+static bool
+scan_tsv_record(struct reader *r, struct record *rec)
+{
+	size_t i = 0;
+	bool empty;
+
+	memset(rec, 0, sizeof *rec);
+	if (!skip_blank_lines(r, &empty))
+		return false;
+	if (empty) {
+		rec->terminated = true;
+		return true;
+	}
+
+	for (;;) {
+		const char *p = r->buf + r->pos;
+		size_t n = r->end - r->pos;
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t j, k;
+
+		if (nl == NULL) {
+			i = n;
+			if (!reader_fill(r))
+				break;
+			continue;
+		}
+		j = (size_t)(nl - p);
+		for (k = j; k > 0 && p[k - 1] == '\\'; k--)
+			;
+		if ((j - k) % 2 == 0) {
+			rec->len = j;
+			rec->terminated = true;
+			return true;
+		}
+		rec->newlines++;
+		i = j + 1;
+	}
+	rec->len = i;
+	return true;
+}
+
+static bool
+equals(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* Append field S, decoding the backslash escapes that mysql writes. */
+static void
+add_unescaped(struct buf *out, const char *s, size_t len)
+{
+	size_t start = 0;
+
+	buf_grow(out, len);
+	for (size_t i = 0; i < len; i++) {
+		char c;
+
+		if (s[i] != '\\')
+			continue;
+		buf_add(out, s + start, i - start);
+		if (i + 1 == len) {
+			start = i;
+			break;
+		}
+		c = s[++i];
+		switch (c) {
+		case '0': c = '\0'; break;
+		case 'b': c = '\b'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'Z': c = '\x1a'; break;
+		default: break;  /* \\, and a backslash before a real tab or LF */
+		}
+		buf_addc(out, c);
+		start = i + 1;
+	}
+	buf_add(out, s + start, len - start);
+}
+
+/* Whether raw TSV field S is SQL NULL: only NULL_STRING when it is set,
+ * otherwise \N (INTO OUTFILE) or the word NULL (mysql --batch, which
+ * writes a string 'NULL' the same way). */
+static bool
+tsv_is_null(const struct reader *r, const char *s, size_t len)
+{
+	if (r->opts.null_string != NULL)
+		return equals(s, len, r->opts.null_string);
+	return equals(s, len, "\\N") || equals(s, len, "NULL");
+}
+
+/* Split and decode the record at r->pos, then consume it. */
+static void
+decode_tsv_record(struct reader *r, const struct record *rec)
+{
+	const char *p = r->buf + r->pos;
+	size_t len = rec->len;
+	size_t s = 0;
+
+	row_reset(r);
+	r->row_line = r->line;
+	if (len > 0 && p[len - 1] == '\r') {
+		size_t k = len - 1;
+
+		while (k > 0 && p[k - 1] == '\\')
+			k--;
+		if ((len - 1 - k) % 2 == 0)
+			len--;
+	}
+
+	for (;;) {
+		size_t i = row_add(r);
+		struct field *f = &r->fields[i];
+		size_t j = s;
+		bool escaped = false;
+
+		while (j < len && p[j] != '\t') {
+			if (p[j] == '\\') {
+				escaped = true;
+				j++;
+			}
+			j++;
+		}
+		if (j > len)
+			j = len;
+
+		f->column = (unsigned)r->nfields;
+		f->line = r->row_line;
+		if (r->header_done && tsv_is_null(r, p + s, j - s)) {
+			f->type = FIELD_NULL;
+		} else {
+			f->type = FIELD_TEXT;
+			r->text_off[i] = r->text.len;
+			if (escaped)
+				add_unescaped(&r->text, p + s, j - s);
+			else
+				buf_add(&r->text, p + s, j - s);
+			f->len = r->text.len - r->text_off[i];
+			buf_addc(&r->text, '\0');
+		}
+		if (j >= len)
+			break;
+		s = j + 1;
+	}
+	consume_record(r, rec);
+}
+
+bool
+tsv_open(struct reader *r, struct reader_error *err)
+{
+	struct record rec;
+	const char *raw;
+
+	if (!scan_tsv_record(r, &rec)) {
+		if (!reader_read_failed(r, err))
+			reader_set_error(err, 1, 0, NULL, 0,
+			    "missing header row: the input is empty");
+		return false;
+	}
+	raw = r->buf + r->pos;
+	decode_tsv_record(r, &rec);
+	return take_header(r, raw, rec.len, err);
+}
+
+enum reader_status
+tsv_next(struct reader *r, struct row *row, struct reader_error *err)
+{
+	struct record rec;
+	const char *raw;
+
+	if (!scan_tsv_record(r, &rec))
+		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
+
+	raw = r->buf + r->pos;
+	decode_tsv_record(r, &rec);
+	if (reader_read_failed(r, err))
+		return READ_FATAL;
+	return finish_row(r, row, raw, rec.len, err);
+}

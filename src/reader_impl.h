@@ -1,0 +1,107 @@
+/* Internals shared by the reader modules: the input buffer, the row
+ * under construction and the per-format state.  Only reader*.c include
+ * this header; everyone else goes through reader.h.
+ */
+#ifndef HEAPSYNC_READER_IMPL_H
+#define HEAPSYNC_READER_IMPL_H
+
+#include <csv.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "reader.h"
+
+/* Bytes asked of fread at a time; the buffer starts this large. */
+#define READER_CHUNK (256 * 1024)
+/* Maximum size of one row's text.  A longer row nearly always means an
+ * unterminated quote or bracket, and this limit keeps memory bounded. */
+#define READER_MAX_ROW (64 * 1024 * 1024)
+/* Maximum nesting of JSON objects and arrays inside one row. */
+#define READER_MAX_DEPTH 512
+
+/* Marks a field whose text offset is unused because it is FIELD_NULL. */
+#define NO_TEXT SIZE_MAX
+
+struct key_slot {
+	uint32_t generation;
+	uint32_t hash;
+	size_t off;
+	size_t len;
+};
+
+struct reader {
+	FILE *in;
+	char *name;
+	struct reader_options opts;
+	enum input_format format;
+	char *hint;
+
+	/* Input bytes [pos, end) of buf have not been consumed yet. */
+	char *buf;
+	size_t cap;
+	size_t pos;
+	size_t end;
+	bool eof;
+	int read_errno;
+	unsigned long line;       /* line number of buf[pos] */
+	unsigned long long base;  /* stream offset of buf[0] */
+	unsigned long long line_start; /* stream offset where LINE begins */
+
+	/* The row being built.  Texts and names are stored as offsets into
+	 * TEXT and NAMES while those grow, and become pointers at the end. */
+	struct field *fields;
+	size_t *text_off;
+	size_t *name_off;
+	size_t nfields;
+	size_t fields_cap;
+	struct buf text;
+	struct buf names;
+	struct buf scratch;
+
+	/* CSV and TSV: the header row. */
+	char **columns;
+	size_t *column_len;
+	size_t ncolumns;
+	bool header_done;
+	bool after_cr;            /* the last record ended with CR */
+	unsigned long row_line;   /* line where the current record starts */
+	struct csv_parser csv;
+	bool csv_ready;
+	bool csv_row_done;
+
+	/* JSON: duplicate-key detection and the array's progress. */
+	struct key_slot *keys;
+	size_t keys_cap;
+	size_t keys_used;
+	uint32_t generation;
+	int array_state;
+	struct buf brackets;
+};
+
+/* reader.c */
+bool reader_fill(struct reader *r);
+bool reader_read_failed(struct reader *r, struct reader_error *err);
+void row_reset(struct reader *r);
+size_t row_add(struct reader *r);
+void row_finish(struct reader *r, struct row *row, bool named_by_header);
+void reader_set_error(struct reader_error *err, unsigned long line,
+    unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void quote_for_message(char *out, size_t size, const char *s, size_t len);
+
+/* reader_csv.c */
+bool csv_open(struct reader *r, struct reader_error *err);
+enum reader_status csv_next(struct reader *r, struct row *row,
+    struct reader_error *err);
+bool tsv_open(struct reader *r, struct reader_error *err);
+enum reader_status tsv_next(struct reader *r, struct row *row,
+    struct reader_error *err);
+
+/* reader_json.c */
+enum reader_status ndjson_next(struct reader *r, struct row *row,
+    struct reader_error *err);
+enum reader_status json_array_next(struct reader *r, struct row *row,
+    struct reader_error *err);
+void json_release(struct reader *r);
+
+#endif

@@ -1,0 +1,165 @@
+#!/bin/sh
+# heap-sync: configuration checks, the state lock, dry runs, failing
+# stages and the summary line, against the real binaries and the Heap
+# test server.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/db.sh"
+. "$top_srcdir/tests/sync-lib.sh"
+
+check 'help and version' '
+	heap-sync --help >out &&
+	grep_or_show "^Usage: heap-sync" out &&
+	heap-sync --version >out &&
+	version=$(sed -n "s/^#define PACKAGE_VERSION \"\(.*\)\"/\1/p" "$top_builddir/config.h") &&
+	echo "heap-sync (heapsync) $version" >expect &&
+	test_cmp expect out
+'
+
+check 'man page lists every option and key' '
+	man=$top_srcdir/man/heap-sync.1 &&
+	for option in $(sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
+		grep -q -e "Fl $(echo "$option" | sed "s/^-//")\( \|\$\)" "$man" ||
+			{ echo "option $option missing from heap-sync.1"; exit 1; }
+	done &&
+	keys=$(sed -n "/^	source | input/,/)\$/p" "$top_srcdir/scripts/heap-sync" | tr -d "|\\\\)\t" ) &&
+	for key in map exclude set $keys; do
+		grep -q -e "^\.It Cm $key" "$man" ||
+			{ echo "key $key missing from heap-sync.1"; exit 1; }
+	done
+'
+
+printf 'id,plan\nu1,pro\nu2,free\n' >users.csv
+
+check 'missing config file is a usage error' '
+	expect_code 2 heap-sync nowhere.conf 2>err &&
+	grep_or_show "cannot read configuration file .nowhere.conf." err
+'
+
+check 'unknown key names its line' '
+	printf "object = user\n# comment\n  objet = user\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "bad.conf:3: unknown key .objet." err
+'
+
+check 'key set twice names both lines' '
+	printf "object = user\nkey = id\nobject = event\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "bad.conf:3: .object. is already set on line 1" err
+'
+
+check 'line without equals sign' '
+	printf "object user\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "bad.conf:1: expected .key = value." err
+'
+
+check 'missing required keys' '
+	printf "object = user\nkey = id\ninput = users.csv\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "missing .state = \.\.\.." err &&
+	printf "object = user\nkey = id\nstate = s\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "missing .source = COMMAND. or .input = FILE." err
+'
+
+check 'invalid object and numbers' '
+	printf "object = person\nkey = id\nstate = s\ninput = users.csv\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "bad.conf:1: invalid object .person." err &&
+	printf "object = user\nkey = id\nstate = s\ninput = users.csv\njobs = 0\n" >bad.conf &&
+	expect_code 2 heap-sync bad.conf 2>err &&
+	grep_or_show "bad.conf:5: invalid jobs .0." err
+'
+
+check 'no app id is a usage error' '
+	printf "object = user\nkey = id\nstate = s\ninput = users.csv\n" >noapp.conf &&
+	expect_code 2 env -u HEAP_APP_ID heap-sync noapp.conf 2>err &&
+	grep_or_show "no Heap app id" err
+'
+
+command -v heap-map >/dev/null || { done_testing; }
+server_start || exit 1
+
+cat >users.conf <<'EOF'
+input = users.csv
+object = user
+key = id
+state = state/users.state
+rejects = rejects.ndjson
+EOF
+mkdir state
+
+check 'values are never expanded by a shell' '
+	printf "object = user\nkey = id\nstate = \$(touch pwned)\ninput = users.csv\napp_id = x\n" >odd.conf &&
+	env -u HEAP_ENDPOINT heap-sync --dry-run --dry-run-output req odd.conf 2>err &&
+	test ! -e pwned &&
+	test -e "\$(touch pwned).lock"
+'
+
+check 'dry run sends and records nothing' '
+	heap-sync --dry-run users.conf >requests 2>err &&
+	grep_or_show "read 2,.* would send 2 in" err &&
+	grep_or_show "u1" requests &&
+	test "$(received_count)" -eq 0 &&
+	heap-sync --dry-run --dry-run-output requests.txt users.conf >out 2>err &&
+	test ! -s out &&
+	grep_or_show "u2" requests.txt
+'
+
+check 'relative paths follow the config file' '
+	mkdir -p elsewhere &&
+	(cd elsewhere && heap-sync ../users.conf 2>err) &&
+	test -f state/users.state &&
+	test "$(received_count)" -eq 2 &&
+	heap-sync users.conf 2>err &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 2, duplicates 0, sent 0, rejected by Heap 0, failed 0" err
+'
+
+check 'locked state exits with the holder' '
+	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
+	flock state/users.state.lock sleep 3 &
+	sleep 0.5 &&
+	expect_code 3 heap-sync users.conf 2>err &&
+	grep_or_show "state .state/users.state. is locked by another run (pid 1 on testhost" err &&
+	grep_or_show "use --wait SECONDS" err &&
+	heap-sync --wait 20 users.conf 2>err &&
+	grep_or_show "unchanged 2" err
+'
+
+check 'rejected rows counted and exit 1' '
+	printf "id,plan\nu1,pro\n,empty\nu5,new\n" >rej.csv &&
+	sed "s/^input = .*/input = rej.csv/" users.conf >rej.conf &&
+	expect_code 1 heap-sync rej.conf 2>err &&
+	grep_or_show "read 3, rejected by mapping 1, unchanged 1, duplicates 0, sent 1," err &&
+	grep_or_show "\"program\":\"heap-map\"" rejects.ndjson &&
+	echo "max_rejected = 1" >>rej.conf &&
+	heap-sync rej.conf 2>err &&
+	grep_or_show "read 3, rejected by mapping 1, unchanged 2," err
+'
+
+check 'failing source names the stage' '
+	printf "source = printf '\''id,plan\\\\nu9,x\\\\n'\''; exit 7\nobject = user\nkey = id\nstate = state/users.state\n" >fail.conf &&
+	expect_code 3 heap-sync fail.conf 2>err &&
+	grep_or_show "the source command failed with exit status 7" err
+'
+
+check 'unreadable state names heap-diff' '
+	echo "not a database" >broken.state &&
+	sed "s|^state = .*|state = broken.state|" users.conf >broken.conf &&
+	expect_code 3 heap-sync broken.conf 2>err &&
+	grep_or_show "heap-diff failed with exit status 3" err
+'
+
+check 'unreachable endpoint commits nothing' '
+	before=$(received_count) &&
+	printf "id,plan\nz1,pro\n" >z.csv &&
+	printf "input = z.csv\nobject = user\nkey = id\nstate = z.state\nmax_retries = 0\nendpoint = http://127.0.0.1:%s\n" "$(free_port)" >z.conf &&
+	expect_code 4 heap-sync z.conf 2>err &&
+	grep_or_show "heap-send failed with exit status 4" err &&
+	sed "/^endpoint/d" z.conf >z2.conf &&
+	heap-sync z2.conf 2>err &&
+	grep_or_show "sent 1," err &&
+	test "$(received_count)" -eq "$((before + 1))"
+'
+
+done_testing

@@ -1,0 +1,549 @@
+/* Input readers on real export samples (tests/data/reader) and on small
+ * inline inputs.  Each input is read to the end and its rows are
+ * printed in a compact form compared as one string:
+ *
+ *   line: name=Ttext name=N ...    a row; the letter gives the type
+ *                                  (N null, T text, S string, # number,
+ *                                  B bool); \n \r \t \0 \\ escape bytes
+ *   bad line:column: reason        READ_BAD_ROW
+ *   fatal line:column: reason      READ_FATAL (reading stops)
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "reader.h"
+#include "tap.h"
+
+#define S(lit) lit, sizeof lit - 1
+
+static void
+add_escaped(struct buf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '\n': buf_adds(out, "\\n"); break;
+		case '\r': buf_adds(out, "\\r"); break;
+		case '\t': buf_adds(out, "\\t"); break;
+		case '\0': buf_adds(out, "\\0"); break;
+		case '\\': buf_adds(out, "\\\\"); break;
+		default: buf_addc(out, s[i]); break;
+		}
+	}
+}
+
+static void
+add_row(struct buf *out, const struct row *row)
+{
+	static const char type_letter[] = {
+		[FIELD_NULL] = 'N', [FIELD_TEXT] = 'T', [FIELD_STRING] = 'S',
+		[FIELD_NUMBER] = '#', [FIELD_BOOL] = 'B'
+	};
+
+	buf_addf(out, "%lu:", row->line);
+	for (size_t i = 0; i < row->count; i++) {
+		const struct field *f = &row->fields[i];
+
+		buf_addc(out, ' ');
+		buf_add(out, f->name, f->name_len);
+		buf_addc(out, '=');
+		buf_addc(out, type_letter[f->type]);
+		if (f->type != FIELD_NULL)
+			add_escaped(out, f->text, f->len);
+		if (f->type != FIELD_NULL && f->text[f->len] != '\0')
+			buf_adds(out, "(no NUL)");
+	}
+	buf_addc(out, '\n');
+}
+
+/* Read every row of an open reader into OUT. */
+static void
+read_rows(struct reader *r, struct buf *out)
+{
+	struct row row;
+	struct reader_error err;
+	enum reader_status st;
+
+	while ((st = reader_next(r, &row, &err)) != READ_EOF) {
+		if (st == READ_ROW) {
+			add_row(out, &row);
+			continue;
+		}
+		buf_addf(out, "%s %lu:%u: %s\n",
+		    st == READ_BAD_ROW ? "bad" : "fatal", err.line, err.column,
+		    err.reason);
+		if (st == READ_FATAL)
+			break;
+	}
+}
+
+/* Open IN and return the dump of everything it reads, or "open
+ * line:column: reason" when reader_open fails.  The caller frees. */
+static char *
+dump_stream(FILE *in, const struct reader_options *opts)
+{
+	struct buf out = BUF_INIT;
+	struct reader_error err;
+	struct reader *r = reader_open(in, "test", opts, &err);
+
+	buf_adds(&out, "");
+	if (r == NULL) {
+		buf_addf(&out, "open %lu:%u: %s\n", err.line, err.column,
+		    err.reason);
+		return out.data;
+	}
+	read_rows(r, &out);
+	reader_free(r);
+	return out.data;
+}
+
+static FILE *
+open_text(const char *text, size_t len)
+{
+	FILE *f = tmpfile();
+
+	if (f == NULL || fwrite(text, 1, len, f) != len) {
+		perror("tmpfile");
+		exit(99);
+	}
+	rewind(f);
+	return f;
+}
+
+static char *
+dump_text(const char *text, size_t len, const struct reader_options *opts)
+{
+	FILE *in = open_text(text, len);
+	char *s = dump_stream(in, opts);
+
+	fclose(in);
+	return s;
+}
+
+static char *
+dump_file(const char *name, const struct reader_options *opts)
+{
+	char path[4096];
+	FILE *in;
+	char *s;
+
+	snprintf(path, sizeof path, "%s/%s", READER_DATA, name);
+	in = fopen(path, "rb");
+	if (in == NULL) {
+		perror(path);
+		exit(99);
+	}
+	s = dump_stream(in, opts);
+	fclose(in);
+	return s;
+}
+
+#define CHECK_TEXT(text, opts, want) do { \
+	char *got_ = dump_text(S(text), (opts)); \
+	tap_check_str(got_, (want), #text, __FILE__, __LINE__); \
+	free(got_); \
+} while (0)
+
+#define CHECK_FILE(name, opts, want) do { \
+	char *got_ = dump_file((name), (opts)); \
+	tap_check_str(got_, (want), (name), __FILE__, __LINE__); \
+	free(got_); \
+} while (0)
+
+static const struct reader_options auto_opts = { FORMAT_AUTO, 0, NULL,
+	ARRAYS_JOIN };
+
+static void
+test_format_detection(void)
+{
+	static const struct {
+		const char *text;
+		enum input_format want;
+	} cases[] = {
+		{ "a,b\n1,2\n", FORMAT_CSV },
+		{ "a\tb\n1\t2\n", FORMAT_TSV },
+		{ "a\tb,c\n1\t2\n", FORMAT_CSV },
+		{ "\xef\xbb\xbf" "a\tb\n", FORMAT_TSV },
+		{ "{\"a\":1}\n", FORMAT_NDJSON },
+		{ "\xef\xbb\xbf  {\"a\":1}\n", FORMAT_NDJSON },
+		{ "\n[{\"a\":1}]", FORMAT_JSON },
+		{ "", FORMAT_NDJSON },
+		{ "single\n", FORMAT_CSV },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct reader_error err;
+		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
+		struct reader *r = reader_open(in, "test", &auto_opts, &err);
+
+		CHECK(r != NULL && reader_format(r) == cases[i].want);
+		reader_free(r);
+		fclose(in);
+	}
+}
+
+static void
+test_utf16_refused(void)
+{
+	const char *want = "open 1:0: input is UTF-16, but only UTF-8 can be "
+	    "read; convert it first with 'iconv -f UTF-16 -t UTF-8'\n";
+
+	CHECK_TEXT("\xff\xfei\0d\0\n\0", &auto_opts, want);
+	CHECK_TEXT("\xfe\xff\0i\0d\0\n", &auto_opts, want);
+	CHECK_TEXT("i\0d\0,\0n\0\n\0", &auto_opts, want);
+}
+
+static void
+test_csv_samples(void)
+{
+	/* psql --csv cannot tell NULL from '': both are unquoted empty. */
+	CHECK_FILE("psql.csv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro ltv=T12.5 "
+	    "note=Tline one\\nline two empty=N\n"
+	    "4: id=T2 name=Tbob, jr. plan=N "
+	    "ltv=T123456789012345678901234567890 note=Tsay \"hi\" empty=N\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree "
+	    "ltv=T0.1000000000000000055511151231257827 note=N empty=Tx\n");
+	/* COPY ... CSV writes '' as "" and NULL as nothing. */
+	CHECK_FILE("psql-copy.csv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro ltv=T12.5 "
+	    "note=Tline one\\nline two empty=T\n"
+	    "4: id=T2 name=Tbob, jr. plan=N "
+	    "ltv=T123456789012345678901234567890 note=Tsay \"hi\" empty=N\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree "
+	    "ltv=T0.1000000000000000055511151231257827 note=N empty=Tx\n");
+	CHECK_FILE("sqlite.csv", &auto_opts,
+	    "2: id=T1 name=Talice note=Tsay \"hi\" empty=T\n"
+	    "3: id=T2 name=Tbob, jr. note=N empty=Tx\n"
+	    "4: id=T3 name=Tmulti\\nline note=T\\r\\n empty=N\n");
+}
+
+static void
+test_csv_layout(void)
+{
+	CHECK_TEXT("a,b\r\n1,2\r\n3,4\r\n", &auto_opts,
+	    "2: a=T1 b=T2\n3: a=T3 b=T4\n");
+	CHECK_TEXT("\xef\xbb\xbf" "a,b\n1,2\n", &auto_opts, "2: a=T1 b=T2\n");
+	CHECK_TEXT("a,b\n1,2", &auto_opts, "2: a=T1 b=T2\n");
+	CHECK_TEXT("a,b\n1,\"x\r\ny\"\r\n", &auto_opts, "2: a=T1 b=Tx\\r\\ny\n");
+	CHECK_TEXT("a,b\n1,\"end\"", &auto_opts, "2: a=T1 b=Tend\n");
+	CHECK_TEXT("a,b\n\"x,\"\"y\"\"\",\n", &auto_opts,
+	    "2: a=Tx,\"y\" b=N\n");
+	CHECK_TEXT("a,b\n,\"\"\n", &auto_opts, "2: a=N b=T\n");
+	CHECK_TEXT("a,b\n x , y \n", &auto_opts, "2: a=T x  b=T y \n");
+	CHECK_TEXT("a,b\n1,2\n\n3,4\n", &auto_opts,
+	    "2: a=T1 b=T2\n4: a=T3 b=T4\n");
+	/* One column: an empty line is an unquoted empty value. */
+	CHECK_TEXT("a\n1\n\n\"\"\n", &auto_opts,
+	    "2: a=T1\n3: a=N\n4: a=T\n");
+	CHECK_TEXT("a\r\n1\r\n\r\n2\r\n", &auto_opts,
+	    "2: a=T1\n3: a=N\n4: a=T2\n");
+	CHECK_TEXT("a,b\n1,\"open\n", &auto_opts,
+	    "bad 2:0: quoted field is not closed before the end of the "
+	    "input\n");
+}
+
+static void
+test_csv_options(void)
+{
+	struct reader_options semi = { FORMAT_CSV, ';', NULL, ARRAYS_JOIN };
+	struct reader_options null_word = { FORMAT_CSV, 0, "\\N",
+		ARRAYS_JOIN };
+
+	CHECK_TEXT("a;b\n1,5;2\n", &semi, "2: a=T1,5 b=T2\n");
+	CHECK_TEXT("a,b\n\\N,\n", &null_word, "2: a=N b=N\n");
+	CHECK_TEXT("a,b\n\\Nx,\"\"\n", &null_word, "2: a=T\\\\Nx b=T\n");
+}
+
+static void
+test_csv_hint(void)
+{
+	struct reader_error err;
+	FILE *in = open_text(S("a;b;c\n1;2;3\n"));
+	struct reader *r = reader_open(in, "test", &auto_opts, &err);
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK_STR(reader_hint(r), "header has one column 'a;b;c'; if the "
+	    "file is separated by ';', use -d ';'");
+	CHECK(reader_next(r, &row, &err) == READ_ROW && row.count == 1);
+	reader_free(r);
+	fclose(in);
+
+	in = open_text(S("a,b\n1,2\n"));
+	r = reader_open(in, "test", &auto_opts, &err);
+	CHECK(r != NULL && reader_hint(r) == NULL);
+	reader_free(r);
+	fclose(in);
+}
+
+static void
+test_csv_bad_rows(void)
+{
+	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
+
+	CHECK_TEXT("a,b,c,d\n1,2,3,4,5\n1,2,3,4\n1\n", &auto_opts,
+	    "bad 2:0: row has 5 fields but the header has 4\n"
+	    "3: a=T1 b=T2 c=T3 d=T4\n"
+	    "bad 4:0: row has 1 field but the header has 4\n");
+	CHECK_TEXT("a,b\n1,caf\xe9\n2,ok\n", &auto_opts,
+	    "bad 2:2: invalid UTF-8 in column 2 'b'\n3: a=T2 b=Tok\n");
+	CHECK_TEXT("id,name,id\n", &auto_opts,
+	    "open 1:3: header column 3 'id' repeats the name of column 1\n");
+	CHECK_TEXT("id,,x\n", &auto_opts,
+	    "open 1:2: header column 2 has an empty name\n");
+	CHECK_TEXT("id,\"\"\n", &auto_opts,
+	    "open 1:2: header column 2 has an empty name\n");
+	CHECK_TEXT("", &csv_opts, "open 1:0: missing header row: the input "
+	    "is empty\n");
+}
+
+static void
+test_tsv_samples(void)
+{
+	struct reader_options only_backslash_n = { FORMAT_AUTO, 0, "\\N",
+		ARRAYS_JOIN };
+
+	CHECK_FILE("mysql-batch.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "3: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "4: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	/* INTO OUTFILE escapes a real tab or newline with a backslash. */
+	CHECK_FILE("mysql-outfile.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile.tsv", &only_backslash_n,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=TNULL empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile-latin1.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "bad 5:2: invalid UTF-8 in column 2 'name'\n");
+}
+
+static void
+test_tsv_inline(void)
+{
+	struct reader_options dash = { FORMAT_TSV, 0, "-", ARRAYS_JOIN };
+	struct reader_options tsv_opts = { FORMAT_TSV, 0, NULL, ARRAYS_JOIN };
+
+	CHECK_TEXT("a\tb\r\n1\t2\r\n3\t\r\n", &auto_opts,
+	    "2: a=T1 b=T2\n3: a=T3 b=T\n");
+	CHECK_TEXT("a\tb\nx\\ty\\\\z\\r\t\\N\n", &auto_opts,
+	    "2: a=Tx\\ty\\\\z\\r b=N\n");
+	CHECK_TEXT("a\tb\n-\tNULL\n\\N\t\n", &dash,
+	    "2: a=N b=TNULL\n3: a=TN b=T\n");
+	CHECK_TEXT("a\tb\n1\t2\t3\n4\t5", &auto_opts,
+	    "bad 2:0: row has 3 fields but the header has 2\n"
+	    "3: a=T4 b=T5\n");
+	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
+	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\ta\n", &auto_opts,
+	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
+}
+
+static const struct reader_options json_opts = { FORMAT_AUTO, 0, NULL,
+	ARRAYS_JSON };
+static const struct reader_options ndjson_opts = { FORMAT_NDJSON, 0, NULL,
+	ARRAYS_JOIN };
+
+static void
+test_json_samples(void)
+{
+	CHECK_FILE("bq.json", &auto_opts,
+	    "1: id=S1 name=Salice plan=Spro ltv=S12.5 address.city=SParis "
+	    "address.zip=S75001 tags=Sa||b\n"
+	    "1: id=S2 name=Sbob plan=N ltv=S123456789012345678901234567890 "
+	    "address.city=N address.zip=N tags=S\n");
+	CHECK_FILE("bq-pretty.json", &auto_opts,
+	    "2: address.city=SParis address.zip=S75001 id=S1 name=Salice "
+	    "tags=Sa||b\n"
+	    "14: address.city=N address.zip=N id=S2 "
+	    "name=Sb\xc3\xb6" "b \"the builder\" tags=S\n");
+	CHECK_FILE("duckdb.json", &auto_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=Sa||b meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S1||||{\"x\":1}||[2,3] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("duckdb.json", &json_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=S[\"a\",\"b\"] "
+	    "meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S[1,null,{\"x\":1},[2,3]] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("users.ndjson", &auto_opts,
+	    "1: identity=Su1 plan=Spro ltv=#12.5 address.city=SParis\n"
+	    "bad 3:32: duplicate key 'plan'\n"
+	    "bad 4:24: invalid JSON: NaN is not a JSON number\n"
+	    "5: identity=Su4 ltv=#123456789012345678901234567890 "
+	    "ratio=#0.1000000000000000055511151231257827\n"
+	    "bad 6:18: invalid JSON: expected ',' or '}'\n"
+	    "8: identity=Su6 tags=Sa||2||true||||{\"k\":\"v\"}\n");
+}
+
+static void
+test_json_values(void)
+{
+	CHECK_TEXT("{\"a\":\"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+	    &auto_opts, "1: a=Sx\"\\\\/\b\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80\n");
+	CHECK_TEXT("{\"a\":\"nul\\u0000\"}", &auto_opts, "1: a=Snul\\0\n");
+	CHECK_TEXT("{\"a\":1e5,\"b\":-0.5e-3,\"c\":0,\"d\":-0}", &auto_opts,
+	    "1: a=#1e5 b=#-0.5e-3 c=#0 d=#-0\n");
+	CHECK_TEXT("{\"a\":{},\"b\":{\"c\":{\"d\":true}},\"e\":false}",
+	    &auto_opts, "1: b.c.d=Btrue e=Bfalse\n");
+	CHECK_TEXT("{}", &auto_opts, "1:\n");
+	CHECK_TEXT("{\"t\":[\"a\\\"b\",\"\\u00e9\", 1 , [ ] ,{ }]}",
+	    &json_opts, "1: t=S[\"a\\\\\"b\",\"\xc3\xa9\",1,[],{}]\n");
+	CHECK_TEXT("{\"t\":[]}", &json_opts, "1: t=S[]\n");
+	CHECK_TEXT("{\"t\":[null]}", &auto_opts, "1: t=S\n");
+	CHECK_TEXT("{\"t\":[null,null,\"x\"]}", &auto_opts, "1: t=S||||x\n");
+	CHECK_TEXT("{\"\":1}", &auto_opts, "1: =#1\n");
+}
+
+static void
+test_json_bad_values(void)
+{
+	CHECK_TEXT("{\"a\":\"\\x\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\x' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\\u0041\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"x\\udc00\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: lone surrogate '\\udc00' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\u12\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\u' needs 4 hex "
+	    "digits\n");
+	CHECK_TEXT("{\"a\":\"caf\xe9\"}", &auto_opts,
+	    "bad 1:6: invalid UTF-8 in the value of 'a'\n");
+	CHECK_TEXT("{\"t\":[\"ok\",\"\xff\"]}", &auto_opts,
+	    "bad 1:12: invalid UTF-8 in the value of 't'\n");
+	CHECK_TEXT("{\"caf\xe9\":1}", &auto_opts,
+	    "bad 1:2: invalid UTF-8 in a key\n");
+	CHECK_TEXT("{\"a\":Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":-Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: -Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":[NaN]}", &auto_opts,
+	    "bad 1:7: invalid JSON: NaN is not a JSON number\n");
+	CHECK_TEXT("{\"a\":\"x\ty\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: control character in a string must be "
+	    "escaped\n");
+	CHECK_TEXT("{\"a\":01}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":1.}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":-}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":tru}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n");
+	CHECK_TEXT("{\"a\":1", &auto_opts,
+	    "bad 1:7: invalid JSON: unexpected end of line\n");
+	CHECK_TEXT("{\"a\":1} x", &auto_opts,
+	    "bad 1:9: invalid JSON: unexpected text after the object\n");
+	CHECK_TEXT("{a:1}", &auto_opts,
+	    "bad 1:2: invalid JSON: expected a string key\n");
+	CHECK_TEXT("{\"a\" 1}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected ':' after a key\n");
+}
+
+static void
+test_json_duplicate_keys(void)
+{
+	CHECK_TEXT("{\"plan\":1,\"plan\":2}", &auto_opts,
+	    "bad 1:11: duplicate key 'plan'\n");
+	CHECK_TEXT("{\"a.b\":1,\"a\":{\"b\":2}}", &auto_opts,
+	    "bad 1:15: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":{\"b\":2},\"a.b\":1}", &auto_opts,
+	    "bad 1:14: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":1,\"a\":{}}", &auto_opts,
+	    "bad 1:8: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":1}}", &auto_opts,
+	    "1: a.b=#1 c.b=#1\n");
+	/* Keys of one row do not carry over to the next. */
+	CHECK_TEXT("{\"a\":1}\n{\"a\":2}\n", &auto_opts, "1: a=#1\n2: a=#2\n");
+}
+
+static void
+test_ndjson_lines(void)
+{
+	CHECK_TEXT("{\"a\":1}\r\n\r\n  \n{\"a\":2}", &auto_opts,
+	    "1: a=#1\n4: a=#2\n");
+	CHECK_TEXT("{\"a\":}\n{\"a\":2}\n", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n2: a=#2\n");
+	CHECK_TEXT("[1,2]\n\"s\"\n7\nnull\n{\"a\":1}\n", &ndjson_opts,
+	    "bad 1:1: expected a JSON object, found an array\n"
+	    "bad 2:1: expected a JSON object, found a string\n"
+	    "bad 3:1: expected a JSON object, found a number\n"
+	    "bad 4:1: expected a JSON object, found null\n"
+	    "5: a=#1\n");
+	CHECK_TEXT("{\"a\":1}\n{\"b\":\n2}\n", &auto_opts,
+	    "1: a=#1\nbad 2:6: invalid JSON: unexpected end of line\n"
+	    "bad 3:1: expected a JSON object, found a number\n");
+}
+
+static void
+test_json_array_errors(void)
+{
+	struct reader_options array_opts = { FORMAT_JSON, 0, NULL,
+		ARRAYS_JOIN };
+
+	CHECK_TEXT("[]", &auto_opts, "");
+	CHECK_TEXT(" [ ]\n\n", &auto_opts, "");
+	CHECK_TEXT("[{\"a\":1},2,{\"b\":\"x\"},{\"a\":1,\"a\":2},{\"a\":1,}]",
+	    &auto_opts,
+	    "1: a=#1\n"
+	    "bad 1:10: expected a JSON object, found a number\n"
+	    "1: b=Sx\n"
+	    "bad 1:29: duplicate key 'a'\n"
+	    "bad 1:43: invalid JSON: expected a string key\n");
+	CHECK_TEXT("[{\"a\":1},{\"a\":2]", &auto_opts,
+	    "1: a=#1\nfatal 1:16: invalid JSON: unexpected ']'\n");
+	CHECK_TEXT("[{\"a\":1} {\"a\":2}]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected ',' or ']' after "
+	    "an array element\n");
+	CHECK_TEXT("[{\"a\":1}", &auto_opts,
+	    "1: a=#1\nfatal 1:9: invalid JSON: the input ends inside the "
+	    "array\n");
+	CHECK_TEXT("[{\"a\":1},]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected an array element\n");
+	CHECK_TEXT("[{\"a\":1}]\n x", &auto_opts,
+	    "1: a=#1\nfatal 2:2: invalid JSON: unexpected text after the "
+	    "array\n");
+	CHECK_TEXT("[\n {\"a\":\"x}]\n", &auto_opts,
+	    "fatal 3:1: invalid JSON: the input ends inside an array "
+	    "element\n");
+	CHECK_TEXT("{\"a\":1}", &array_opts,
+	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
+}
+
+int
+main(void)
+{
+	test_format_detection();
+	test_utf16_refused();
+	test_csv_samples();
+	test_csv_layout();
+	test_csv_options();
+	test_csv_hint();
+	test_csv_bad_rows();
+	test_tsv_samples();
+	test_tsv_inline();
+	test_json_samples();
+	test_json_values();
+	test_json_bad_values();
+	test_json_duplicate_keys();
+	test_ndjson_lines();
+	test_json_array_errors();
+	return tap_done();
+}
