@@ -117,8 +117,9 @@ struct run {
 	struct rejects rejects;
 	struct buf out;
 	unsigned long read, written;
-	bool progress;
-	struct timespec started, shown;
+	bool progress;          /* stderr is a terminal and not --quiet */
+	bool progress_visible;  /* a progress line is on the terminal now */
+	struct timespec started, last_shown;
 };
 
 /* Return the index of ARG in the NULL-terminated WORDS, or exit 2. */
@@ -254,6 +255,18 @@ make_mapping(struct config *c)
 	return m;
 }
 
+/* Erase the progress line so the next message starts on a clean line.
+ * NOTE: warnings printed by the mapping do not erase it, so one can run
+ * into the progress line on a terminal. */
+static void
+clear_progress(struct run *r)
+{
+	if (!r->progress_visible)
+		return;
+	fputs("\r\033[K", stderr);
+	r->progress_visible = false;
+}
+
 static void
 report_reject(struct run *r, const char *file, unsigned long line,
     unsigned column, const char *reason, const char *raw, size_t raw_len)
@@ -263,6 +276,7 @@ report_reject(struct run *r, const char *file, unsigned long line,
 	rejects_add(&r->rejects, &e);
 	if (r->rejects.count > SHOWN_REJECTS)
 		return;
+	clear_progress(r);
 	if (column)
 		error("%s:%lu:%u: %s", file, line, column, reason);
 	else
@@ -287,12 +301,13 @@ show_progress(struct run *r)
 	double elapsed;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (seconds_between(&r->shown, &now) < 0.25)
+	if (seconds_between(&r->last_shown, &now) < 0.25)
 		return;
-	r->shown = now;
+	r->last_shown = now;
 	elapsed = seconds_between(&r->started, &now);
 	fprintf(stderr, "\r%s: %lu rows read, %.0f rows/s\033[K",
 	    msg_program(), r->read, elapsed > 0 ? r->read / elapsed : 0.0);
+	r->progress_visible = true;
 }
 
 static void
@@ -383,8 +398,7 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	};
 	int status = EXIT_OK;
 
-	if (r->progress && r->read >= 4096)
-		fputs("\r\033[K", stderr);
+	clear_progress(r);
 	flush_output(r);
 	if (rejected > SHOWN_REJECTS)
 		error("%lu rejected rows in all", rejected);
@@ -423,7 +437,7 @@ main(int argc, char **argv)
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
-	run.shown = run.started;
+	run.last_shown = run.started;
 	ok = map_rows(&run, name);
 	status = finish(&run, &config, ok);
 

@@ -53,6 +53,7 @@ enum {
 struct rule {
 	char *property;
 	size_t property_len;
+	struct buf quoted;   /* the property name as JSON, colon included */
 	enum value_type type;
 	bool warned_long;    /* the truncation warning was printed */
 	struct rule *next;   /* the next -m of the same column */
@@ -79,6 +80,7 @@ struct column {
 struct constant {
 	char *name;
 	size_t name_len;
+	struct buf quoted;
 	char *value;
 	size_t value_len;
 };
@@ -227,6 +229,7 @@ mapping_add_map(struct mapping *m, const char *spec)
 	r = xcalloc(1, sizeof *r);
 	r->property = equals ? xstrdup(property) : xstrndup(spec, column_len);
 	r->property_len = strlen(r->property);
+	props_quote_name(&r->quoted, r->property, r->property_len);
 	r->type = type;
 	*c->last_rule = r;
 	c->last_rule = &r->next;
@@ -261,6 +264,7 @@ mapping_add_constant(struct mapping *m, const char *spec)
 	k = &m->constants[m->constant_count++];
 	k->name = xstrndup(spec, (size_t)(equals - spec));
 	k->name_len = (size_t)(equals - spec);
+	props_quote_name(&k->quoted, k->name, k->name_len);
 	k->value = xstrdup(equals + 1);
 	k->value_len = strlen(k->value);
 }
@@ -436,6 +440,7 @@ plan_default(struct mapping *m, size_t i, const char *name)
 
 	r->property = xstrdup(name);
 	r->property_len = strlen(name);
+	props_quote_name(&r->quoted, r->property, r->property_len);
 	r->type = TYPE_AUTO;
 	m->slots[i].rules = r;
 }
@@ -570,7 +575,26 @@ struct target {
 	const char *name;
 	size_t name_len;
 	const struct field *field;
+	bool use_quoted;     /* NAME is the rule's property, escaped ahead */
 };
+
+static void
+add_target_name(struct mapping *m, const struct target *t)
+{
+	if (t->use_quoted)
+		props_add_quoted_name(&m->props, t->rule->quoted.data,
+		    t->rule->quoted.len);
+	else
+		props_add_name(&m->props, t->name, t->name_len);
+}
+
+static void
+put_string(struct mapping *m, const struct target *t, const char *text,
+    size_t len)
+{
+	add_target_name(m, t);
+	props_add_string(&m->props, text, len);
+}
 
 static bool
 add_string(struct mapping *m, const struct target *t, const char *text,
@@ -589,12 +613,13 @@ add_string(struct mapping *m, const struct target *t, const char *text,
 			len = utf8_prefix(text, len, MAX_VALUE_CHARS);
 		}
 	}
-	props_add_string(&m->props, t->name, t->name_len, text, len);
+	put_string(m, t, text, len);
 	return true;
 }
 
-/* Heap reads a JSON number as a double, which holds every integer up to
- * 2^53 but not all int64 values, so a larger integer is sent as text.
+/* Heap reads a JSON number as a double, which represents every integer
+ * up to 2^53 but not all int64 values, so a larger integer is sent as
+ * text.
  * NOTE: number_classify calls every int64 exact; this narrows it here
  * until the value module does. */
 static enum number_class
@@ -627,8 +652,8 @@ add_number(struct mapping *m, const struct target *t, const char *text,
 	switch (exact_class(number_classify(text, len, &m->number),
 	    &m->number)) {
 	case NUMBER_EXACT:
-		props_add_number(&m->props, t->name, t->name_len,
-		    m->number.data, m->number.len);
+		add_target_name(m, t);
+		props_add_number(&m->props, m->number.data, m->number.len);
 		return true;
 	case NUMBER_BIG_INTEGER:
 	case NUMBER_INEXACT:
@@ -657,9 +682,9 @@ add_bool(struct mapping *m, const struct target *t, const char *text,
 		    "'%s' is not a boolean", excerpt(text, len), text,
 		    t->field->name);
 	if (value)
-		props_add_string(&m->props, t->name, t->name_len, "true", 4);
+		put_string(m, t, "true", 4);
 	else
-		props_add_string(&m->props, t->name, t->name_len, "false", 5);
+		put_string(m, t, "false", 5);
 	return true;
 }
 
@@ -700,16 +725,17 @@ static bool
 add_property(struct mapping *m, struct rule *r, const struct field *f,
     struct mapping_error *err)
 {
-	struct target t = { r, r->property, r->property_len, f };
+	struct target t = { r, r->property, r->property_len, f, true };
 	char stamp[TIMESTAMP_LEN + 1];
 
 	if (r == &m->json_default) {
 		t.name = f->name;
 		t.name_len = f->name_len;
+		t.use_quoted = false;
 	}
 	if (f->type == FIELD_NULL) {
 		if (m->opts.nulls == NULLS_EMPTY)
-			props_add_string(&m->props, t.name, t.name_len, "", 0);
+			put_string(m, &t, "", 0);
 		return true;
 	}
 
@@ -730,8 +756,7 @@ add_property(struct mapping *m, struct rule *r, const struct field *f,
 	case TYPE_TIMESTAMP:
 		if (!convert_timestamp(m, f, "timestamp", stamp, err))
 			return false;
-		props_add_string(&m->props, t.name, t.name_len, stamp,
-		    TIMESTAMP_LEN);
+		put_string(m, &t, stamp, TIMESTAMP_LEN);
 		return true;
 	case TYPE_JSON:
 		return add_json(m, &t, err);
@@ -819,6 +844,7 @@ add_json_value(struct mapping *m, const struct target *t, json_t *v,
 			buf_adds(&m->json_name, key);
 			child.name = m->json_name.data;
 			child.name_len = m->json_name.len;
+			child.use_quoted = false;
 			if (!add_json_value(m, &child, item, err))
 				return false;
 		}
@@ -837,14 +863,14 @@ add_json_value(struct mapping *m, const struct target *t, json_t *v,
 		format_real(json_real_value(v), number, sizeof number);
 		return add_number(m, t, number, strlen(number), err);
 	case JSON_TRUE:
-		props_add_string(&m->props, t->name, t->name_len, "true", 4);
+		put_string(m, t, "true", 4);
 		return true;
 	case JSON_FALSE:
-		props_add_string(&m->props, t->name, t->name_len, "false", 5);
+		put_string(m, t, "false", 5);
 		return true;
 	case JSON_NULL:
 		if (m->opts.nulls == NULLS_EMPTY)
-			props_add_string(&m->props, t->name, t->name_len, "", 0);
+			put_string(m, t, "", 0);
 		return true;
 	}
 	return true;
@@ -925,8 +951,8 @@ add_properties(struct mapping *m, const struct row *row,
 	for (size_t i = 0; i < m->constant_count; i++) {
 		struct constant *k = &m->constants[i];
 
-		props_add_string(&m->props, k->name, k->name_len, k->value,
-		    k->value_len);
+		props_add_quoted_name(&m->props, k->quoted.data, k->quoted.len);
+		props_add_string(&m->props, k->value, k->value_len);
 	}
 	props_end(&m->props);
 	return true;
@@ -988,8 +1014,8 @@ fill_event(struct mapping *m, const struct row_keys *keys,
 	return true;
 }
 
-/* Derive an idempotency key from everything the record says, so the same
- * row sent twice carries the same key and Heap keeps one event. */
+/* Derive an idempotency key from everything the record contains, so the
+ * same row sent twice carries the same key and Heap keeps one event. */
 static void
 derive_key(struct mapping *m, struct record *rec, char hex[33])
 {
@@ -1046,6 +1072,7 @@ free_rules(struct rule *r)
 		struct rule *next = r->next;
 
 		free(r->property);
+		buf_release(&r->quoted);
 		free(r);
 		r = next;
 	}
@@ -1065,11 +1092,14 @@ mapping_free(struct mapping *m)
 	free(m->table);
 	for (size_t i = 0; i < m->constant_count; i++) {
 		free(m->constants[i].name);
+		buf_release(&m->constants[i].quoted);
 		free(m->constants[i].value);
 	}
 	free(m->constants);
-	for (size_t i = 0; i < m->slot_count; i++)
+	for (size_t i = 0; i < m->slot_count; i++) {
 		free(m->default_rules[i].property);
+		buf_release(&m->default_rules[i].quoted);
+	}
 	free(m->default_rules);
 	free(m->slots);
 	for (size_t i = 0; i < m->warned_count; i++)
