@@ -262,6 +262,7 @@ mapping_add_constant(struct mapping *m, const char *spec)
 	m->constants = xrealloc(m->constants,
 	    (m->constant_count + 1) * sizeof *m->constants);
 	k = &m->constants[m->constant_count++];
+	*k = (struct constant){ .quoted = BUF_INIT };
 	k->name = xstrndup(spec, (size_t)(equals - spec));
 	k->name_len = (size_t)(equals - spec);
 	props_quote_name(&k->quoted, k->name, k->name_len);
