@@ -12,6 +12,9 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
+/* Room for a hint: its text and a quoted column name. */
+#define HINT_BYTES (QUOTE_BYTES + 100)
+
 enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 
 /* One record found in the buffer: bytes [r->pos, r->pos + len), then a
@@ -24,8 +27,8 @@ struct record {
 	unsigned long newlines;  /* LF bytes inside the record */
 };
 
-/* RFC 4180 keeps spaces as part of a field; libcsv trims them unless
- * told that no byte is a space. */
+/* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
+ * its space function matches no byte. */
 static int
 no_space(unsigned char c)
 {
@@ -257,14 +260,19 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 
 		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
 			continue;
-		if (r->header_done)
+		if (r->header_done) {
+			char name[QUOTE_BYTES];
+
+			quote_for_message(name, r->columns[i],
+			    r->column_len[i]);
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in column %u '%s'",
-			    f->column, r->columns[i]);
-		else
+			    f->column, name);
+		} else {
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in header column %u",
 			    f->column);
+		}
 		return false;
 	}
 	return true;
@@ -296,20 +304,20 @@ finish_row(struct reader *r, struct row *row, const char *raw,
 static void
 set_header_hint(struct reader *r)
 {
-	char name[80];
+	char name[QUOTE_BYTES];
 	const char *col = r->columns[0];
 
 	if (r->ncolumns != 1 || (strchr(col, ';') == NULL &&
 	    strchr(col, '\t') == NULL))
 		return;
 
-	quote_for_message(name, sizeof name, col, r->column_len[0]);
-	r->hint = xmalloc(256);
+	quote_for_message(name, col, r->column_len[0]);
+	r->hint = xmalloc(HINT_BYTES);
 	if (strchr(col, ';') != NULL)
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
 		    "file is separated by ';', use -d ';'", name);
 	else
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
 		    "file is separated by tabs, read it as TSV", name);
 }
 
@@ -337,9 +345,9 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 		for (size_t j = 0; j < i; j++) {
 			if (r->column_len[j] == len &&
 			    memcmp(r->columns[j], text, len) == 0) {
-				char name[80];
+				char name[QUOTE_BYTES];
 
-				quote_for_message(name, sizeof name, text, len);
+				quote_for_message(name, text, len);
 				reader_set_error(err, r->row_line,
 				    (unsigned)i + 1, raw, raw_len,
 				    "header column %zu '%s' repeats the name "
@@ -377,6 +385,8 @@ csv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
 	decode_csv_record(r, &rec, delim);
 	if (!take_header(r, raw, rec.len, err))
@@ -395,10 +405,10 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (!scan_csv_record(r, delim, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec, delim);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	raw = r->buf + r->pos;
+	decode_csv_record(r, &rec, delim);
 	if (rec.open_quote) {
 		reader_set_error(err, r->row_line, 0, raw, rec.len,
 		    "quoted field is not closed before the end of the input");
@@ -569,6 +579,8 @@ tsv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
 	decode_tsv_record(r, &rec);
 	return take_header(r, raw, rec.len, err);
@@ -583,9 +595,9 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (!scan_tsv_record(r, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_tsv_record(r, &rec);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	raw = r->buf + r->pos;
+	decode_tsv_record(r, &rec);
 	return finish_row(r, row, raw, rec.len, err);
 }

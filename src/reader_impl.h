@@ -1,6 +1,6 @@
 /* Internals shared by the reader modules: the input buffer, the row
- * under construction and the per-format state.  Only reader*.c include
- * this header; everyone else goes through reader.h.
+ * under construction and the per-format state.  Only the reader modules and
+ * their unit test include this header; everyone else uses reader.h.
  */
 #ifndef HEAPSYNC_READER_IMPL_H
 #define HEAPSYNC_READER_IMPL_H
@@ -12,11 +12,13 @@
 #include "buf.h"
 #include "reader.h"
 
-/* Bytes asked of fread at a time; the buffer starts this large. */
+/* Bytes requested from fread at a time; the buffer starts this large. */
 #define READER_CHUNK (256 * 1024)
-/* Maximum size of one row's text.  A longer row nearly always means an
+/* Maximum size of one row's text.  A longer row usually means an
  * unterminated quote or bracket, and this limit keeps memory bounded. */
 #define READER_MAX_ROW (64 * 1024 * 1024)
+/* Size of the buffer that quote_for_message fills. */
+#define QUOTE_BYTES 200
 /* Maximum nesting of JSON objects and arrays inside one row. */
 #define READER_MAX_DEPTH 512
 
@@ -40,6 +42,7 @@ struct reader {
 	/* Input bytes [pos, end) of buf have not been consumed yet. */
 	char *buf;
 	size_t cap;
+	size_t max_row;           /* READER_MAX_ROW; tests lower it */
 	size_t pos;
 	size_t end;
 	bool eof;
@@ -109,7 +112,7 @@ void reader_set_error(struct reader_error *err, unsigned long line,
     unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 bool text_valid(const char *s, size_t len);
-void quote_for_message(char *out, size_t size, const char *s, size_t len);
+void quote_for_message(char *out, const char *s, size_t len);
 
 /* reader_csv.c */
 bool csv_open(struct reader *r, struct reader_error *err);

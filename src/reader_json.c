@@ -4,7 +4,7 @@
  * elements of an array one at a time, so this file has its own parser.
  * The bytes of one row (an NDJSON line, or one array element found by a
  * bracket-matching scan) are located in the input buffer first and then
- * parsed in place, so memory holds one row at a time.
+ * parsed in place, so only one row at a time is in memory.
  */
 #include "config.h"
 
@@ -247,6 +247,7 @@ parse_string(struct parser *ps, struct buf *out)
 	const char *start = ps->p;
 	size_t out_start = out->len;
 	unsigned char high = 0;
+	char name[QUOTE_BYTES];
 
 	ps->p++;
 	for (;;) {
@@ -280,8 +281,9 @@ parse_string(struct parser *ps, struct buf *out)
 		return true;
 	if (!ps->in_value)
 		return fail(ps, start, "invalid UTF-8 in a key");
-	return fail(ps, start, "invalid UTF-8 in the value of '%.*s'",
-	    (int)ps->name_len, ps->r->names.data + ps->name_off);
+	quote_for_message(name, ps->r->names.data + ps->name_off,
+	    ps->name_len);
+	return fail(ps, start, "invalid UTF-8 in the value of '%s'", name);
 }
 
 /* Append the number literal at ps->p to OUT exactly as written. */
@@ -570,7 +572,7 @@ parse_key(struct parser *ps, size_t prefix_off, size_t prefix_len,
 {
 	struct reader *r = ps->r;
 	const char *at = ps->p;
-	char name[80];
+	char name[QUOTE_BYTES];
 
 	*off = r->names.len;
 	if (prefix_len > 0) {
@@ -588,7 +590,7 @@ parse_key(struct parser *ps, size_t prefix_off, size_t prefix_len,
 
 	if (add_key(r, *off, *len))
 		return true;
-	quote_for_message(name, sizeof name, r->names.data + *off, *len);
+	quote_for_message(name, r->names.data + *off, *len);
 	return fail(ps, at, "duplicate key '%s'", name);
 }
 
@@ -835,8 +837,8 @@ ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 	}
 }
 
-/* Skip white space before the next token of the array, keeping the line
- * count; returns the token's first byte, or -1 at the end of input. */
+/* Skip white space before the next token of the array, counting lines.
+ * Returns the token's first byte, or -1 at the end of input. */
 static int
 peek_token(struct reader *r)
 {
@@ -886,9 +888,9 @@ fatal_at(struct reader *r, const struct element *el, size_t i,
 	return READ_FATAL;
 }
 
-/* Find the end of the element at r->pos.  Brackets must match for the
- * next element to be found, so a mismatch is fatal; any other error is
- * left to the parser, which rejects the element alone. */
+/* Find the end of the element at r->pos.  The next element can only be
+ * found when brackets match, so a mismatch is fatal.  Any other error
+ * is left to the parser, which rejects the element alone. */
 static enum reader_status
 scan_element(struct reader *r, struct element *el, struct reader_error *err)
 {
@@ -1029,11 +1031,11 @@ next_element(struct reader *r, struct reader_error *err)
 	return READ_ROW;
 }
 
-/* Parse the element at r->pos in place.  Elements are parsed straight
- * from the buffer with whatever input follows them; only when that
- * fails is the element's end found by bracket matching and the element
- * parsed again on its own, because the failure may have come from the
- * end of the buffer or the rest of the array must be found anyway. */
+/* Parse the element at r->pos in place, straight from the buffer with
+ * whatever input follows it.  When that fails, the failure may come from
+ * the end of the buffer, and the next element must be found anyway.  So
+ * the element's end is then found by bracket matching, and the element
+ * alone is parsed again. */
 enum reader_status
 json_array_next(struct reader *r, struct row *row, struct reader_error *err)
 {

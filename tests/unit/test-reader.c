@@ -179,6 +179,7 @@ test_format_detection(void)
 		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
 		struct reader *r = reader_open(in, "test", &auto_opts, &err);
 
+		CHECK(r != NULL);
 		CHECK(r != NULL && reader_format(r) == cases[i].want);
 		reader_free(r);
 		fclose(in);
@@ -264,6 +265,7 @@ test_csv_options(void)
 static void
 test_csv_hint(void)
 {
+	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
 	struct reader_error err;
 	FILE *in = open_text(S("a;b;c\n1;2;3\n"));
 	struct reader *r = reader_open(in, "test", &auto_opts, &err);
@@ -272,12 +274,22 @@ test_csv_hint(void)
 	CHECK(r != NULL);
 	CHECK_STR(reader_hint(r), "header has one column 'a;b;c'; if the "
 	    "file is separated by ';', use -d ';'");
-	CHECK(reader_next(r, &row, &err) == READ_ROW && row.count == 1);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.count == 1);
+	reader_free(r);
+	fclose(in);
+
+	in = open_text(S("a\tb\n1\t2\n"));
+	r = reader_open(in, "test", &csv_opts, &err);
+	CHECK(r != NULL);
+	CHECK_STR(reader_hint(r), "header has one column 'a?b'; if the file "
+	    "is separated by tabs, read it as TSV");
 	reader_free(r);
 	fclose(in);
 
 	in = open_text(S("a,b\n1,2\n"));
 	r = reader_open(in, "test", &auto_opts, &err);
+	CHECK(r != NULL);
 	CHECK(r != NULL && reader_hint(r) == NULL);
 	reader_free(r);
 	fclose(in);
@@ -674,7 +686,10 @@ test_large_inputs(void)
 			buf_addf(&text, cases[c].row, i);
 		buf_adds(&text, cases[c].footer);
 		r = open_ok(&in, text.data, text.len, &auto_opts);
-		CHECK(r != NULL && text.len > 4 * READER_CHUNK);
+		CHECK(r != NULL);
+		CHECK(text.len > 4 * READER_CHUNK);
+		if (r == NULL)
+			continue;
 
 		while ((st = reader_next(r, &row, &err)) == READ_ROW) {
 			if (count < rows && (row.count != 2 ||
@@ -694,6 +709,32 @@ test_large_inputs(void)
 		fclose(in);
 		buf_release(&text);
 	}
+}
+
+static void
+test_row_size_limit(void)
+{
+	struct buf text = BUF_INIT;
+	struct reader_error err;
+	struct row row;
+	FILE *in;
+	struct reader *r;
+
+	buf_adds(&text, "a,b\n1,2\n3,\"");
+	for (int i = 0; i < 3 * READER_CHUNK / 8; i++)
+		buf_adds(&text, "no end, ");
+	r = open_ok(&in, text.data, text.len, &auto_opts);
+	CHECK(r != NULL);
+	r->max_row = READER_CHUNK;
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(reader_next(r, &row, &err) == READ_FATAL);
+	CHECK(err.line == 3);
+	CHECK_STR(err.reason, "row starting at line 3 is longer than 262144 "
+	    "bytes; "
+	    "check for an unterminated quote or bracket");
+	reader_free(r);
+	fclose(in);
+	buf_release(&text);
 }
 
 int
@@ -718,5 +759,6 @@ main(void)
 	test_raw_text();
 	test_nesting_limit();
 	test_large_inputs();
+	test_row_size_limit();
 	return tap_done();
 }
