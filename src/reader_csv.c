@@ -12,6 +12,9 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
+/* Room for a hint: its text and a quoted column name. */
+#define HINT_BYTES (QUOTE_BYTES + 100)
+
 enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 
 /* One record found in the buffer: bytes [r->pos, r->pos + len), then a
@@ -19,12 +22,13 @@ enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 struct record {
 	size_t len;
 	bool terminated;
+	bool quoted;             /* some field starts with a quote */
 	bool open_quote;
 	unsigned long newlines;  /* LF bytes inside the record */
 };
 
-/* RFC 4180 keeps spaces as part of a field; libcsv trims them unless
- * told that no byte is a space. */
+/* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
+ * its space function matches no byte. */
 static int
 no_space(unsigned char c)
 {
@@ -96,6 +100,23 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 		for (; i < n; i++) {
 			char c = p[i];
 
+			/* Most bytes neither end a field nor start or end a
+			 * quote, so skip them without going through the
+			 * switch. */
+			if (state == IN_UNQUOTED) {
+				while (i < n && !r->csv_special[(unsigned char)p[i]])
+					i++;
+				if (i == n)
+					break;
+				c = p[i];
+			} else if (state == IN_QUOTED) {
+				while (i < n && p[i] != '"' && p[i] != '\n')
+					i++;
+				if (i == n)
+					break;
+				c = p[i];
+			}
+
 			switch (state) {
 			case AT_FIELD_START:
 			case IN_UNQUOTED:
@@ -104,8 +125,10 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 					state = AT_FIELD_START;
 				else if (is_newline(c))
 					goto found;
-				else if (state == AT_FIELD_START && c == '"')
+				else if (state == AT_FIELD_START && c == '"') {
 					state = IN_QUOTED;
+					rec->quoted = true;
+				}
 				else if (state == AT_FIELD_START)
 					state = IN_UNQUOTED;
 				else if (state == AFTER_QUOTE)
@@ -166,8 +189,8 @@ csv_add_field(void *s, size_t len, void *data)
 	f->type = FIELD_TEXT;
 	f->len = len;
 	r->text_off[i] = r->text.len;
-	buf_add(&r->text, s, len);
-	buf_addc(&r->text, '\0');
+	arena_add(&r->text, s, len);
+	arena_addc(&r->text, '\0');
 }
 
 static void
@@ -178,9 +201,30 @@ csv_end_row(int c, void *data)
 	r->csv_row_done = true;
 }
 
+/* Split a record in which no field is quoted.  libcsv would give the
+ * same fields, but its per-byte callbacks cost more than half the time
+ * of reading a typical export, so only quoted records go through it. */
+static void
+split_plain_record(struct reader *r, const char *p, size_t len, char delim)
+{
+	size_t start = 0;
+
+	for (;;) {
+		const char *d = memchr(p + start, delim, len - start);
+		size_t end = d ? (size_t)(d - p) : len;
+
+		csv_add_field(end > start ? (char *)p + start : NULL,
+		    end - start, r);
+		if (d == NULL)
+			break;
+		start = end + 1;
+	}
+	r->csv_row_done = true;
+}
+
 /* Decode the record at r->pos into the row's fields and consume it. */
 static void
-decode_csv_record(struct reader *r, const struct record *rec)
+decode_csv_record(struct reader *r, const struct record *rec, char delim)
 {
 	const char *p = r->buf + r->pos;
 
@@ -192,6 +236,8 @@ decode_csv_record(struct reader *r, const struct record *rec)
 		 * unquoted empty field. */
 		csv_add_field(NULL, 0, r);
 		r->csv_row_done = true;
+	} else if (!rec->quoted) {
+		split_plain_record(r, p, rec->len, delim);
 	} else {
 		csv_parse(&r->csv, p, rec->len + rec->terminated,
 		    csv_add_field, csv_end_row, r);
@@ -206,7 +252,7 @@ static bool
 check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
     struct reader_error *err)
 {
-	if (utf8_valid(raw, raw_len))
+	if (text_valid(raw, raw_len))
 		return true;
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct field *f = &r->fields[i];
@@ -214,14 +260,19 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 
 		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
 			continue;
-		if (r->header_done)
+		if (r->header_done) {
+			char name[QUOTE_BYTES];
+
+			quote_for_message(name, r->columns[i],
+			    r->column_len[i]);
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in column %u '%s'",
-			    f->column, r->columns[i]);
-		else
+			    f->column, name);
+		} else {
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in header column %u",
 			    f->column);
+		}
 		return false;
 	}
 	return true;
@@ -253,20 +304,20 @@ finish_row(struct reader *r, struct row *row, const char *raw,
 static void
 set_header_hint(struct reader *r)
 {
-	char name[80];
+	char name[QUOTE_BYTES];
 	const char *col = r->columns[0];
 
 	if (r->ncolumns != 1 || (strchr(col, ';') == NULL &&
 	    strchr(col, '\t') == NULL))
 		return;
 
-	quote_for_message(name, sizeof name, col, r->column_len[0]);
-	r->hint = xmalloc(256);
+	quote_for_message(name, col, r->column_len[0]);
+	r->hint = xmalloc(HINT_BYTES);
 	if (strchr(col, ';') != NULL)
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
 		    "file is separated by ';', use -d ';'", name);
 	else
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
 		    "file is separated by tabs, read it as TSV", name);
 }
 
@@ -294,9 +345,9 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 		for (size_t j = 0; j < i; j++) {
 			if (r->column_len[j] == len &&
 			    memcmp(r->columns[j], text, len) == 0) {
-				char name[80];
+				char name[QUOTE_BYTES];
 
-				quote_for_message(name, sizeof name, text, len);
+				quote_for_message(name, text, len);
 				reader_set_error(err, r->row_line,
 				    (unsigned)i + 1, raw, raw_len,
 				    "header column %zu '%s' repeats the name "
@@ -323,6 +374,9 @@ csv_open(struct reader *r, struct reader_error *err)
 		fatal(EXIT_INPUT, "out of memory");
 	r->csv_ready = true;
 	csv_set_delim(&r->csv, (unsigned char)delim);
+	r->csv_special[(unsigned char)delim] = true;
+	r->csv_special['\r'] = true;
+	r->csv_special['\n'] = true;
 	csv_set_space_func(&r->csv, no_space);
 
 	if (!scan_csv_record(r, delim, &rec)) {
@@ -331,8 +385,10 @@ csv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec);
+	decode_csv_record(r, &rec, delim);
 	if (!take_header(r, raw, rec.len, err))
 		return false;
 	set_header_hint(r);
@@ -349,10 +405,10 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (!scan_csv_record(r, delim, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	raw = r->buf + r->pos;
+	decode_csv_record(r, &rec, delim);
 	if (rec.open_quote) {
 		reader_set_error(err, r->row_line, 0, raw, rec.len,
 		    "quoted field is not closed before the end of the input");
@@ -500,9 +556,9 @@ decode_tsv_record(struct reader *r, const struct record *rec)
 			if (escaped)
 				add_unescaped(&r->text, p + s, j - s);
 			else
-				buf_add(&r->text, p + s, j - s);
+				arena_add(&r->text, p + s, j - s);
 			f->len = r->text.len - r->text_off[i];
-			buf_addc(&r->text, '\0');
+			arena_addc(&r->text, '\0');
 		}
 		if (j >= len)
 			break;
@@ -523,6 +579,8 @@ tsv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
 	decode_tsv_record(r, &rec);
 	return take_header(r, raw, rec.len, err);
@@ -537,9 +595,9 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (!scan_tsv_record(r, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_tsv_record(r, &rec);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	raw = r->buf + r->pos;
+	decode_tsv_record(r, &rec);
 	return finish_row(r, row, raw, rec.len, err);
 }

@@ -1,21 +1,24 @@
 /* Internals shared by the reader modules: the input buffer, the row
- * under construction and the per-format state.  Only reader*.c include
- * this header; everyone else goes through reader.h.
+ * under construction and the per-format state.  Only the reader modules and
+ * their unit test include this header; everyone else uses reader.h.
  */
 #ifndef HEAPSYNC_READER_IMPL_H
 #define HEAPSYNC_READER_IMPL_H
 
 #include <csv.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "reader.h"
 
-/* Bytes asked of fread at a time; the buffer starts this large. */
+/* Bytes requested from fread at a time; the buffer starts this large. */
 #define READER_CHUNK (256 * 1024)
-/* Maximum size of one row's text.  A longer row nearly always means an
+/* Maximum size of one row's text.  A longer row usually means an
  * unterminated quote or bracket, and this limit keeps memory bounded. */
 #define READER_MAX_ROW (64 * 1024 * 1024)
+/* Size of the buffer that quote_for_message fills. */
+#define QUOTE_BYTES 200
 /* Maximum nesting of JSON objects and arrays inside one row. */
 #define READER_MAX_DEPTH 512
 
@@ -39,6 +42,7 @@ struct reader {
 	/* Input bytes [pos, end) of buf have not been consumed yet. */
 	char *buf;
 	size_t cap;
+	size_t max_row;           /* READER_MAX_ROW; tests lower it */
 	size_t pos;
 	size_t end;
 	bool eof;
@@ -66,6 +70,7 @@ struct reader {
 	bool after_cr;            /* the last record ended with CR */
 	unsigned long row_line;   /* line where the current record starts */
 	struct csv_parser csv;
+	bool csv_special[256];    /* bytes that end an unquoted field */
 	bool csv_ready;
 	bool csv_row_done;
 
@@ -78,6 +83,25 @@ struct reader {
 	struct buf brackets;
 };
 
+/* Append to a row's arena.  Unlike buf_add these are inline and leave
+ * no NUL after the bytes: each field adds its own terminator once. */
+static inline void
+arena_add(struct buf *b, const void *s, size_t n)
+{
+	if (b->len + n >= b->cap)
+		buf_grow(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+arena_addc(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
 /* reader.c */
 bool reader_fill(struct reader *r);
 bool reader_read_failed(struct reader *r, struct reader_error *err);
@@ -87,7 +111,8 @@ void row_finish(struct reader *r, struct row *row, bool named_by_header);
 void reader_set_error(struct reader_error *err, unsigned long line,
     unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-void quote_for_message(char *out, size_t size, const char *s, size_t len);
+bool text_valid(const char *s, size_t len);
+void quote_for_message(char *out, const char *s, size_t len);
 
 /* reader_csv.c */
 bool csv_open(struct reader *r, struct reader_error *err);

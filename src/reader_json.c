@@ -4,7 +4,7 @@
  * elements of an array one at a time, so this file has its own parser.
  * The bytes of one row (an NDJSON line, or one array element found by a
  * bracket-matching scan) are located in the input buffer first and then
- * parsed in place, so memory holds one row at a time.
+ * parsed in place, so only one row at a time is in memory.
  */
 #include "config.h"
 
@@ -30,6 +30,7 @@ struct parser {
 	                           negative when the row starts mid-line */
 	unsigned depth;
 	const char *unit;       /* "line" or "array element", for messages */
+	bool in_array;          /* stop after the object: more text follows */
 	size_t name_off;        /* field whose value is being parsed */
 	size_t name_len;
 	bool in_value;
@@ -70,9 +71,12 @@ fail_end(struct parser *ps)
 	    ps->unit);
 }
 
-static void
+static inline void
 skip_space(struct parser *ps)
 {
+	/* Compact JSON has no white space between tokens. */
+	if (ps->p < ps->end && (unsigned char)*ps->p > ' ')
+		return;
 	while (ps->p < ps->end) {
 		char c = *ps->p;
 
@@ -128,7 +132,7 @@ add_utf8(struct buf *out, unsigned long cp)
 		b[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	buf_add(out, b, n);
+	arena_add(out, b, n);
 }
 
 /* Read the 4 hex digits after "\u" at P; returns -1 if they are not. */
@@ -209,10 +213,32 @@ parse_escape(struct parser *ps, struct buf *out)
 		return fail(ps, at, "invalid JSON: invalid escape '\\%c' in "
 		    "a string", at[1]);
 	}
-	buf_addc(out, c);
+	arena_addc(out, c);
 	ps->p += 2;
 	return true;
 }
+
+/* Classes of bytes inside a JSON string: 1 ends a run of plain bytes
+ * ('"', '\\' and control characters), 2 is above 0x7f and needs a UTF-8
+ * check, 0 is plain ASCII. */
+static const unsigned char string_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
 
 /* Append the decoded string at ps->p (on its opening quote) to OUT. */
 static bool
@@ -220,15 +246,22 @@ parse_string(struct parser *ps, struct buf *out)
 {
 	const char *start = ps->p;
 	size_t out_start = out->len;
+	unsigned char high = 0;
+	char name[QUOTE_BYTES];
 
 	ps->p++;
 	for (;;) {
 		const char *run = ps->p;
+		const char *p = run;
+		unsigned char cls;
 
-		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
-		    (unsigned char)*ps->p >= 0x20)
-			ps->p++;
-		buf_add(out, run, (size_t)(ps->p - run));
+		while (p < ps->end &&
+		    (cls = string_class[(unsigned char)*p]) != 1) {
+			high |= cls;
+			p++;
+		}
+		ps->p = p;
+		arena_add(out, run, (size_t)(p - run));
 		if (ps->p == ps->end)
 			return fail_end(ps);
 		if (*ps->p == '"')
@@ -241,12 +274,16 @@ parse_string(struct parser *ps, struct buf *out)
 	}
 	ps->p++;
 
-	if (utf8_valid(out->data + out_start, out->len - out_start))
+	/* Escapes decode to valid UTF-8, so only raw bytes above 0x7f
+	 * need the check. */
+	if (high == 0 || utf8_valid(out->data + out_start,
+	    out->len - out_start))
 		return true;
 	if (!ps->in_value)
 		return fail(ps, start, "invalid UTF-8 in a key");
-	return fail(ps, start, "invalid UTF-8 in the value of '%.*s'",
-	    (int)ps->name_len, ps->r->names.data + ps->name_off);
+	quote_for_message(name, ps->r->names.data + ps->name_off,
+	    ps->name_len);
+	return fail(ps, start, "invalid UTF-8 in the value of '%s'", name);
 }
 
 /* Append the number literal at ps->p to OUT exactly as written. */
@@ -288,7 +325,7 @@ parse_number(struct parser *ps, struct buf *out)
 	if (p < end && is_word_char(*p))
 		return fail(ps, s, "invalid JSON: invalid number");
 
-	buf_add(out, s, (size_t)(p - s));
+	arena_add(out, s, (size_t)(p - s));
 	ps->p = p;
 	return true;
 }
@@ -535,7 +572,7 @@ parse_key(struct parser *ps, size_t prefix_off, size_t prefix_len,
 {
 	struct reader *r = ps->r;
 	const char *at = ps->p;
-	char name[80];
+	char name[QUOTE_BYTES];
 
 	*off = r->names.len;
 	if (prefix_len > 0) {
@@ -543,17 +580,17 @@ parse_key(struct parser *ps, size_t prefix_off, size_t prefix_len,
 		memcpy(r->names.data + r->names.len,
 		    r->names.data + prefix_off, prefix_len);
 		r->names.len += prefix_len;
-		buf_addc(&r->names, '.');
+		arena_addc(&r->names, '.');
 	}
 	ps->in_value = false;
 	if (!parse_string(ps, &r->names))
 		return false;
 	*len = r->names.len - *off;
-	buf_addc(&r->names, '\0');
+	arena_addc(&r->names, '\0');
 
 	if (add_key(r, *off, *len))
 		return true;
-	quote_for_message(name, sizeof name, r->names.data + *off, *len);
+	quote_for_message(name, r->names.data + *off, *len);
 	return fail(ps, at, "duplicate key '%s'", name);
 }
 
@@ -603,9 +640,9 @@ parse_field(struct parser *ps, size_t off, size_t len)
 		f->type = FIELD_BOOL;
 		ok = true;
 		if (match_word(ps, "true"))
-			buf_adds(&r->text, "true");
+			arena_add(&r->text, "true", 4);
 		else if (match_word(ps, "false"))
-			buf_adds(&r->text, "false");
+			arena_add(&r->text, "false", 5);
 		else
 			ok = fail_value(ps);
 		break;
@@ -614,7 +651,7 @@ parse_field(struct parser *ps, size_t off, size_t len)
 		return false;
 	r->text_off[i] = text_start;
 	f->len = r->text.len - text_start;
-	buf_addc(&r->text, '\0');
+	arena_addc(&r->text, '\0');
 	return true;
 }
 
@@ -697,7 +734,9 @@ parse_row(struct parser *ps)
 	row_reset(ps->r);
 	reset_keys(ps->r);
 	skip_space(ps);
-	if (ps->p < ps->end && *ps->p != '{') {
+	if (ps->p == ps->end)
+		return fail_end(ps);
+	if (*ps->p != '{') {
 		what = describe_value(*ps->p);
 		if (what == NULL)
 			return fail_value(ps);
@@ -705,6 +744,8 @@ parse_row(struct parser *ps)
 	}
 	if (!parse_object(ps, 0, 0))
 		return false;
+	if (ps->in_array)
+		return true;
 	skip_space(ps);
 	if (ps->p != ps->end)
 		return fail(ps, ps->p, "invalid JSON: unexpected text after "
@@ -712,22 +753,30 @@ parse_row(struct parser *ps)
 	return true;
 }
 
-/* Parse TEXT as one row starting at LINE and COLUMN and fill ROW, or
- * ERR when it is rejected. */
-static enum reader_status
-parse_text(struct reader *r, const char *text, size_t len,
-    unsigned long line, unsigned column, const char *unit,
-    struct row *row, struct reader_error *err)
+static void
+init_parser(struct parser *ps, struct reader *r, const char *text,
+    size_t len, unsigned long line, unsigned column)
 {
-	struct parser ps = {
-		.r = r, .text = text, .p = text, .end = text + len,
-		.line = line, .line_start = -(ptrdiff_t)(column - 1),
-		.unit = unit,
-	};
+	memset(ps, 0, sizeof *ps);
+	ps->r = r;
+	ps->text = text;
+	ps->p = text;
+	ps->end = text + len;
+	ps->line = line;
+	ps->line_start = -(ptrdiff_t)(column - 1);
+	ps->unit = r->format == FORMAT_JSON ? "array element" : "line";
+	ps->in_array = r->format == FORMAT_JSON;
+}
 
-	if (!parse_row(&ps)) {
-		reader_set_error(err, ps.err_line, ps.err_column, text, len,
-		    "%s", ps.reason);
+/* Fill ROW from a successful parse of TEXT, or ERR from a failed one. */
+static enum reader_status
+finish_parse(struct reader *r, const struct parser *ps, bool ok,
+    unsigned long line, const char *text, size_t len, struct row *row,
+    struct reader_error *err)
+{
+	if (!ok) {
+		reader_set_error(err, ps->err_line, ps->err_column, text, len,
+		    "%s", ps->reason);
 		return READ_BAD_ROW;
 	}
 	row_finish(r, row, false);
@@ -776,14 +825,20 @@ ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 		r->line++;
 		if (len > 0 && text[len - 1] == '\r')
 			len--;
-		if (!is_blank(text, len))
-			return parse_text(r, text, len, line, 1, "line", row,
+		if (!is_blank(text, len)) {
+			struct parser ps;
+			bool ok;
+
+			init_parser(&ps, r, text, len, line, 1);
+			ok = parse_row(&ps);
+			return finish_parse(r, &ps, ok, line, text, len, row,
 			    err);
+		}
 	}
 }
 
-/* Skip white space before the next token of the array, keeping the line
- * count; returns the token's first byte, or -1 at the end of input. */
+/* Skip white space before the next token of the array, counting lines.
+ * Returns the token's first byte, or -1 at the end of input. */
 static int
 peek_token(struct reader *r)
 {
@@ -833,9 +888,9 @@ fatal_at(struct reader *r, const struct element *el, size_t i,
 	return READ_FATAL;
 }
 
-/* Find the end of the element at r->pos.  Brackets must match for the
- * next element to be found, so a mismatch is fatal; any other error is
- * left to the parser, which rejects the element alone. */
+/* Find the end of the element at r->pos.  The next element can only be
+ * found when brackets match, so a mismatch is fatal.  Any other error
+ * is left to the parser, which rejects the element alone. */
 static enum reader_status
 scan_element(struct reader *r, struct element *el, struct reader_error *err)
 {
@@ -976,14 +1031,20 @@ next_element(struct reader *r, struct reader_error *err)
 	return READ_ROW;
 }
 
+/* Parse the element at r->pos in place, straight from the buffer with
+ * whatever input follows it.  When that fails, the failure may come from
+ * the end of the buffer, and the next element must be found anyway.  So
+ * the element's end is then found by bracket matching, and the element
+ * alone is parsed again. */
 enum reader_status
 json_array_next(struct reader *r, struct row *row, struct reader_error *err)
 {
 	struct element el;
+	struct parser ps;
 	enum reader_status st;
-	const char *text;
 	unsigned long line;
 	unsigned column;
+	bool ok;
 
 	if (r->array_state == ARRAY_DONE)
 		return READ_EOF;
@@ -992,19 +1053,33 @@ json_array_next(struct reader *r, struct row *row, struct reader_error *err)
 		r->array_state = ARRAY_DONE;
 		return st;
 	}
+	line = r->line;
+	column = current_column(r);
+	r->array_state = ARRAY_NEXT;
+
+	init_parser(&ps, r, r->buf + r->pos, r->end - r->pos, line, column);
+	if (parse_row(&ps)) {
+		size_t len = (size_t)(ps.p - ps.text);
+
+		if (ps.line > line) {
+			r->line_start = r->base + r->pos +
+			    (size_t)ps.line_start;
+			r->line = ps.line;
+		}
+		r->pos += len;
+		return finish_parse(r, &ps, true, line, ps.text, len, row,
+		    err);
+	}
 
 	st = scan_element(r, &el, err);
 	if (st != READ_ROW) {
 		r->array_state = ARRAY_DONE;
 		return st;
 	}
-	text = r->buf + r->pos;
-	line = r->line;
-	column = current_column(r);
+	init_parser(&ps, r, r->buf + r->pos, el.len, line, column);
+	ok = parse_row(&ps);
 	consume_element(r, &el);
-	r->array_state = ARRAY_NEXT;
-	return parse_text(r, text, el.len, line, column, "array element",
-	    row, err);
+	return finish_parse(r, &ps, ok, line, ps.text, el.len, row, err);
 }
 
 void
