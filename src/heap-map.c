@@ -352,6 +352,11 @@ map_rows(struct run *r, const char *name)
 	return true;
 }
 
+static const char *const format_names[] = {
+	[FORMAT_AUTO] = "input", [FORMAT_CSV] = "CSV", [FORMAT_TSV] = "TSV",
+	[FORMAT_NDJSON] = "NDJSON", [FORMAT_JSON] = "a JSON array"
+};
+
 static FILE *
 open_input(const char *path, const char **name)
 {
@@ -384,8 +389,14 @@ start_reader(struct run *r, FILE *in, const char *name,
 		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
 	}
 	columns = reader_columns(r->reader, &count);
-	if (count)
+	if (count) {
+		note("%s: reading %s with %zu columns", name,
+		    format_names[reader_format(r->reader)], count);
 		mapping_bind_header(r->mapping, columns, count);
+	} else {
+		note("%s: reading %s", name,
+		    format_names[reader_format(r->reader)]);
+	}
 }
 
 static int
