@@ -21,6 +21,9 @@
 /* JSON columns whose truncation was reported; later ones go unreported. */
 #define MAX_WARNED_NAMES 64
 
+/* JSON field positions whose plan is remembered between rows. */
+#define CACHED_FIELDS 256
+
 enum value_type {
 	TYPE_AUTO,      /* text stays text, JSON numbers stay numbers */
 	TYPE_STRING,
@@ -65,6 +68,9 @@ struct slot {
 	struct rule *rules;
 	const char *name;    /* the column name, for messages */
 	size_t name_len;
+	/* For a JSON field sent under its own name: that name escaped, or
+	 * NULL to escape it on each row. */
+	const struct buf *quoted_name;
 };
 
 /* A column named on the command line. */
@@ -75,6 +81,14 @@ struct column {
 	unsigned header_position;  /* 1-based; 0 when not in the header */
 	struct slot slot;
 	struct rule **last_rule;
+};
+
+/* The plan found for the field at one position of the last JSON rows,
+ * which usually name the same fields in the same order. */
+struct cached_slot {
+	struct buf name;
+	struct buf quoted_name;
+	struct slot slot;
 };
 
 struct constant {
@@ -106,6 +120,8 @@ struct mapping {
 	struct rule json_default;
 	char *warned_names[MAX_WARNED_NAMES];
 	size_t warned_count;
+
+	struct cached_slot cache[CACHED_FIELDS];
 
 	bool warned_zone;
 	unsigned long line;  /* line of the row being mapped */
@@ -317,10 +333,18 @@ check_properties(struct mapping *m)
 	free(all);
 }
 
+/* FNV-1a: column names are short, and for them this costs less per row
+ * than hash64, which is built for long inputs. */
 static size_t
 name_hash(const char *name, size_t len)
 {
-	return (size_t)hash64(name, len, 0);
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
 }
 
 static void
@@ -381,7 +405,7 @@ mapping_check(struct mapping *m)
 static struct slot
 default_slot(struct mapping *m, const char *name, size_t len)
 {
-	struct slot s = { 0, NULL, name, len };
+	struct slot s = { 0, NULL, name, len, NULL };
 
 	if (!m->has_maps)
 		s.rules = &m->json_default;
@@ -576,15 +600,15 @@ struct target {
 	const char *name;
 	size_t name_len;
 	const struct field *field;
-	bool use_quoted;     /* NAME is the rule's property, escaped ahead */
+	const struct buf *quoted;  /* NAME escaped ahead, or NULL */
 };
 
 static void
 add_target_name(struct mapping *m, const struct target *t)
 {
-	if (t->use_quoted)
-		props_add_quoted_name(&m->props, t->rule->quoted.data,
-		    t->rule->quoted.len);
+	if (t->quoted)
+		props_add_quoted_name(&m->props, t->quoted->data,
+		    t->quoted->len);
 	else
 		props_add_name(&m->props, t->name, t->name_len);
 }
@@ -723,16 +747,16 @@ static bool add_json(struct mapping *m, const struct target *t,
     struct mapping_error *err);
 
 static bool
-add_property(struct mapping *m, struct rule *r, const struct field *f,
-    struct mapping_error *err)
+add_property(struct mapping *m, struct rule *r, const struct slot *s,
+    const struct field *f, struct mapping_error *err)
 {
-	struct target t = { r, r->property, r->property_len, f, true };
+	struct target t = { r, r->property, r->property_len, f, &r->quoted };
 	char stamp[TIMESTAMP_LEN + 1];
 
 	if (r == &m->json_default) {
 		t.name = f->name;
 		t.name_len = f->name_len;
-		t.use_quoted = false;
+		t.quoted = s->quoted_name;
 	}
 	if (f->type == FIELD_NULL) {
 		if (m->opts.nulls == NULLS_EMPTY)
@@ -845,7 +869,7 @@ add_json_value(struct mapping *m, const struct target *t, json_t *v,
 			buf_adds(&m->json_name, key);
 			child.name = m->json_name.data;
 			child.name_len = m->json_name.len;
-			child.use_quoted = false;
+			child.quoted = NULL;
 			if (!add_json_value(m, &child, item, err))
 				return false;
 		}
@@ -902,20 +926,12 @@ add_json(struct mapping *m, const struct target *t, struct mapping_error *err)
 	return ok;
 }
 
-/* Find the plan for field F of the row being mapped. */
 static struct slot
-field_slot(struct mapping *m, const struct field *f)
+json_field_slot(struct mapping *m, const struct field *f)
 {
-	struct column *c;
+	struct column *c = table_find(m, f->name, f->name_len);
 	struct slot s;
 
-	if (m->slots) {
-		if (f->column >= 1 && f->column <= m->slot_count)
-			return m->slots[f->column - 1];
-		return (struct slot){ 0, NULL, f->name, f->name_len };
-	}
-
-	c = table_find(m, f->name, f->name_len);
 	s = c ? named_slot(m, c) : default_slot(m, f->name, f->name_len);
 	if (s.rules == &m->json_default &&
 	    is_reserved_property(m, f->name, f->name_len))
@@ -926,6 +942,32 @@ field_slot(struct mapping *m, const struct field *f)
 	return s;
 }
 
+/* Find the plan for field F, the field at position I of the row. */
+static struct slot
+field_slot(struct mapping *m, const struct field *f, size_t i)
+{
+	struct cached_slot *cached;
+
+	if (m->slots) {
+		if (f->column >= 1 && f->column <= m->slot_count)
+			return m->slots[f->column - 1];
+		return (struct slot){ 0, NULL, f->name, f->name_len, NULL };
+	}
+	if (i >= CACHED_FIELDS)
+		return json_field_slot(m, f);
+
+	cached = &m->cache[i];
+	if (cached->name.len != f->name_len || cached->name.data == NULL ||
+	    memcmp(cached->name.data, f->name, f->name_len) != 0) {
+		cached->slot = json_field_slot(m, f);
+		buf_reset(&cached->name);
+		buf_add(&cached->name, f->name, f->name_len);
+		props_quote_name(&cached->quoted_name, f->name, f->name_len);
+		cached->slot.quoted_name = &cached->quoted_name;
+	}
+	return cached->slot;
+}
+
 static bool
 add_properties(struct mapping *m, const struct row *row,
     struct row_keys *keys, struct mapping_error *err)
@@ -933,7 +975,7 @@ add_properties(struct mapping *m, const struct row *row,
 	props_begin(&m->props);
 	for (size_t i = 0; i < row->count; i++) {
 		const struct field *f = &row->fields[i];
-		struct slot s = field_slot(m, f);
+		struct slot s = field_slot(m, f, i);
 
 		if (s.roles & ROLE_SPECIAL) {
 			if (s.roles & ROLE_KEY)
@@ -946,7 +988,7 @@ add_properties(struct mapping *m, const struct row *row,
 				keys->insert_id = f;
 		}
 		for (struct rule *r = s.rules; r; r = r->next)
-			if (!add_property(m, r, f, err))
+			if (!add_property(m, r, &s, f, err))
 				return false;
 	}
 	for (size_t i = 0; i < m->constant_count; i++) {
@@ -1105,6 +1147,10 @@ mapping_free(struct mapping *m)
 	free(m->slots);
 	for (size_t i = 0; i < m->warned_count; i++)
 		free(m->warned_names[i]);
+	for (size_t i = 0; i < CACHED_FIELDS; i++) {
+		buf_release(&m->cache[i].name);
+		buf_release(&m->cache[i].quoted_name);
+	}
 	buf_release(&m->props);
 	buf_release(&m->number);
 	buf_release(&m->canonical);
