@@ -392,7 +392,8 @@ start_reader(struct run *r, FILE *in, const char *name,
 	if (count) {
 		note("%s: reading %s with %zu columns", name,
 		    format_names[reader_format(r->reader)], count);
-		mapping_bind_header(r->mapping, columns, count);
+		mapping_bind_header(r->mapping, columns, count,
+		    reader_hint(r->reader));
 	} else {
 		note("%s: reading %s", name,
 		    format_names[reader_format(r->reader)]);

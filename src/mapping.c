@@ -433,7 +433,8 @@ list_header(struct buf *b, const char *const *columns, size_t count)
 }
 
 static void
-check_header_has(struct mapping *m, const char *const *columns, size_t count)
+check_header_has(struct mapping *m, const char *const *columns, size_t count,
+    const char *hint)
 {
 	for (size_t i = 0; i < m->column_count; i++) {
 		struct column *c = m->columns[i];
@@ -442,9 +443,12 @@ check_header_has(struct mapping *m, const char *const *columns, size_t count)
 		if (!c->required || c->header_position)
 			continue;
 		list_header(&list, columns, count);
-		fatal(EXIT_USAGE, "%s: column '%s' not found in the header; "
-		    "the columns are: %s", m->opts.input_name, c->name,
+		error("%s: column '%s' not found in the header; the columns "
+		    "are: %s", m->opts.input_name, c->name,
 		    list.data ? list.data : "none");
+		if (hint)
+			error("%s: %s", m->opts.input_name, hint);
+		exit(EXIT_USAGE);
 	}
 }
 
@@ -484,7 +488,7 @@ check_duplicate(struct mapping *m, const char *const *columns, size_t i)
  * reported before anything is planned. */
 static void
 find_named_columns(struct mapping *m, const char *const *columns,
-    size_t count)
+    size_t count, const char *hint)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct column *c = table_find(m, columns[i], strlen(columns[i]));
@@ -495,14 +499,14 @@ find_named_columns(struct mapping *m, const char *const *columns,
 			check_duplicate(m, columns, i);
 		c->header_position = (unsigned)i + 1;
 	}
-	check_header_has(m, columns, count);
+	check_header_has(m, columns, count, hint);
 }
 
 void
 mapping_bind_header(struct mapping *m, const char *const *columns,
-    size_t count)
+    size_t count, const char *hint)
 {
-	find_named_columns(m, columns, count);
+	find_named_columns(m, columns, count, hint);
 	m->slots = xcalloc(count, sizeof *m->slots);
 	m->slot_count = count;
 	m->default_rules = xcalloc(count, sizeof *m->default_rules);

@@ -59,9 +59,10 @@ void mapping_check(struct mapping *m);
 
 /* Plan the columns of a CSV or TSV header.  A column named by an option
  * but missing from the header, a duplicate column that would be sent, or
- * a column that would become the user property 'id' exits 2. */
+ * a column that would become the user property 'id' exits 2.  HINT, from
+ * reader_hint and possibly NULL, follows the missing-column message. */
 void mapping_bind_header(struct mapping *m, const char *const *columns,
-    size_t count);
+    size_t count, const char *hint);
 
 /* Append the record for ROW to OUT, or fill ERR and return false and
  * leave OUT as it was. */
