@@ -15,7 +15,7 @@
 #define QUOTE_MAX 40
 
 /* Make more input available after r->end, keeping the unread bytes
- * [r->pos, r->end).  Those bytes may move to the front of the buffer,
+ * [r->pos, r->end) and a NUL after them.  Those bytes may move to the front of the buffer,
  * so callers keep offsets from r->pos, never pointers, across a call.
  * Returns false at end of input or after a read error (read_errno). */
 bool
@@ -262,6 +262,8 @@ reader_open(FILE *in, const char *name, const struct reader_options *opts,
 	r->in = in;
 	r->name = xstrdup(name);
 	r->opts = *opts;
+	if (opts->null_string != NULL)
+		r->null_len = strlen(opts->null_string);
 	r->cap = READER_CHUNK;
 	r->max_row = READER_MAX_ROW;
 	r->buf = xmalloc(r->cap + 1);

@@ -181,7 +181,7 @@ csv_add_field(void *s, size_t len, void *data)
 
 	f->column = (unsigned)r->nfields;
 	f->line = r->row_line;
-	if (s == NULL || (null != NULL && strlen(null) == len &&
+	if (s == NULL || (null != NULL && r->null_len == len &&
 	    memcmp(s, null, len) == 0)) {
 		f->type = FIELD_NULL;
 		return;
@@ -462,9 +462,9 @@ scan_tsv_record(struct reader *r, struct record *rec)
 }
 
 static bool
-equals(const char *s, size_t len, const char *word)
+equals(const char *s, size_t len, const char *word, size_t word_len)
 {
-	return strlen(word) == len && memcmp(s, word, len) == 0;
+	return len == word_len && memcmp(s, word, len) == 0;
 }
 
 /* Append field S, decoding the backslash escapes that mysql writes. */
@@ -507,8 +507,8 @@ static bool
 tsv_is_null(const struct reader *r, const char *s, size_t len)
 {
 	if (r->opts.null_string != NULL)
-		return equals(s, len, r->opts.null_string);
-	return equals(s, len, "\\N") || equals(s, len, "NULL");
+		return equals(s, len, r->opts.null_string, r->null_len);
+	return equals(s, len, "\\N", 2) || equals(s, len, "NULL", 4);
 }
 
 /* Split and decode the record at r->pos, then consume it. */
@@ -591,6 +591,7 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 {
 	struct record rec;
 	const char *raw;
+	size_t raw_len;
 
 	if (!scan_tsv_record(r, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
@@ -599,5 +600,8 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 		return READ_FATAL;
 	raw = r->buf + r->pos;
 	decode_tsv_record(r, &rec);
-	return finish_row(r, row, raw, rec.len, err);
+	raw_len = rec.len;
+	if (raw_len > 0 && raw[raw_len - 1] == '\r')
+		raw_len--;
+	return finish_row(r, row, raw, raw_len, err);
 }

@@ -36,6 +36,7 @@ struct reader {
 	FILE *in;
 	char *name;
 	struct reader_options opts;
+	size_t null_len;          /* length of opts.null_string */
 	enum input_format format;
 	char *hint;
 

@@ -255,11 +255,14 @@ parse_string(struct parser *ps, struct buf *out)
 		const char *p = run;
 		unsigned char cls;
 
-		while (p < ps->end &&
-		    (cls = string_class[(unsigned char)*p]) != 1) {
+		/* No bound check: the NUL that reader_fill keeps after the
+		 * buffered input stops the loop at the latest. */
+		while ((cls = string_class[(unsigned char)*p]) != 1) {
 			high |= cls;
 			p++;
 		}
+		if (p > ps->end)
+			p = ps->end;
 		ps->p = p;
 		arena_add(out, run, (size_t)(p - run));
 		if (ps->p == ps->end)

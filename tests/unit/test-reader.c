@@ -627,6 +627,7 @@ test_raw_text(void)
 	CHECK_RAW("a,b\r\n1,\"x\r\ny\"\r\n", &auto_opts, "1,\"x\r\ny\"");
 	CHECK_RAW("a,b\n1,2,3\n", &auto_opts, "1,2,3");
 	CHECK_RAW("a\tb\nx\\\ny\t2\n", &auto_opts, "x\\\ny\t2");
+	CHECK_RAW("a\tb\r\n1\t2\r\n", &auto_opts, "1\t2");
 	CHECK_RAW("{\"a\": 1}\r\n", &auto_opts, "{\"a\": 1}");
 	CHECK_RAW("{\"a\":1,\"a\":2}\n", &auto_opts, "{\"a\":1,\"a\":2}");
 	CHECK_RAW("[ {\"a\":\n1} , 2]", &auto_opts, "{\"a\":\n1}");
