@@ -142,7 +142,6 @@ row_reset(struct reader *r)
 {
 	r->nfields = 0;
 	buf_reset(&r->text);
-	buf_reset(&r->names);
 }
 
 /* Append an empty field to the row and return its index. */
@@ -256,9 +255,17 @@ struct reader *
 reader_open(FILE *in, const char *name, const struct reader_options *opts,
     struct reader_error *err)
 {
-	struct reader *r = xcalloc(1, sizeof *r);
+	struct reader *r;
 	bool ok = true;
 
+	if (opts->delimiter == '"' || opts->delimiter == '\n' ||
+	    opts->delimiter == '\r') {
+		reader_set_error(err, 0, 0, NULL, 0, "invalid delimiter: a "
+		    "quote or a line end cannot separate fields");
+		return NULL;
+	}
+
+	r = xcalloc(1, sizeof *r);
 	r->in = in;
 	r->name = xstrdup(name);
 	r->opts = *opts;

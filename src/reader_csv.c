@@ -181,6 +181,8 @@ csv_add_field(void *s, size_t len, void *data)
 
 	f->column = (unsigned)r->nfields;
 	f->line = r->row_line;
+	/* NOTE: libcsv does not tell whether a field was quoted, so a quoted
+	 * value equal to null_string is NULL as well. */
 	if (s == NULL || (null != NULL && r->null_len == len &&
 	    memcmp(s, null, len) == 0)) {
 		f->type = FIELD_NULL;
