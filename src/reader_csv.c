@@ -258,9 +258,9 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 		return true;
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct field *f = &r->fields[i];
-		const char *text = r->text.data + r->text_off[i];
 
-		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
+		if (r->text_off[i] == NO_TEXT ||
+		    utf8_valid(r->text.data + r->text_off[i], f->len))
 			continue;
 		if (r->header_done) {
 			char name[QUOTE_BYTES];
@@ -336,12 +336,20 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	r->column_len = xcalloc(r->nfields, sizeof *r->column_len);
 	for (size_t i = 0; i < r->nfields; i++) {
 		size_t len = r->fields[i].len;
-		const char *text = r->text.data + r->text_off[i];
+		const char *text;
 
 		if (r->text_off[i] == NO_TEXT || len == 0) {
 			reader_set_error(err, r->row_line, (unsigned)i + 1,
 			    raw, raw_len, "header column %zu has an empty "
 			    "name", i + 1);
+			return false;
+		}
+		text = r->text.data + r->text_off[i];
+		/* reader_columns hands out names as C strings. */
+		if (memchr(text, '\0', len) != NULL) {
+			reader_set_error(err, r->row_line, (unsigned)i + 1,
+			    raw, raw_len, "header column %zu contains a NUL "
+			    "byte", i + 1);
 			return false;
 		}
 		for (size_t j = 0; j < i; j++) {

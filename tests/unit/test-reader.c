@@ -367,6 +367,8 @@ test_tsv_inline(void)
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\tb\\0c\n", &auto_opts,
+	    "open 1:2: header column 2 contains a NUL byte\n");
 	CHECK_TEXT("a\ta\n", &auto_opts,
 	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
 }
