@@ -12,9 +12,6 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
-/* Room for a hint: its text and a quoted column name. */
-#define HINT_BYTES (QUOTE_BYTES + 100)
-
 enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 
 /* One record found in the buffer: bytes [r->pos, r->pos + len), then a
@@ -82,6 +79,7 @@ static bool
 scan_csv_record(struct reader *r, char delim, struct record *rec)
 {
 	enum csv_state state = AT_FIELD_START;
+	const bool *special = r->csv_special;
 	size_t i = 0;
 	bool empty;
 
@@ -104,7 +102,7 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 			 * quote, so skip them without going through the
 			 * switch. */
 			if (state == IN_UNQUOTED) {
-				while (i < n && !r->csv_special[(unsigned char)p[i]])
+				while (i < n && !special[(unsigned char)p[i]])
 					i++;
 				if (i == n)
 					break;
@@ -314,12 +312,12 @@ set_header_hint(struct reader *r)
 		return;
 
 	quote_for_message(name, col, r->column_len[0]);
-	r->hint = xmalloc(HINT_BYTES);
+	r->hint = xmalloc(HINT_SIZE);
 	if (strchr(col, ';') != NULL)
-		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by ';', use -d ';'", name);
 	else
-		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by tabs, read it as TSV", name);
 }
 

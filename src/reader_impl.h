@@ -19,6 +19,8 @@
 #define READER_MAX_ROW (64 * 1024 * 1024)
 /* Size of the buffer that quote_for_message fills. */
 #define QUOTE_BYTES 200
+/* Size of the buffer for reader_hint's text. */
+#define HINT_SIZE (QUOTE_BYTES + 100)
 /* Maximum nesting of JSON objects and arrays inside one row. */
 #define READER_MAX_DEPTH 512
 

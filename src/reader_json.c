@@ -888,6 +888,27 @@ is_blank(const char *s, size_t len)
 	return true;
 }
 
+/* A line that is only "{" starts a pretty-printed object, such as jq
+ * prints without -c.  Every line of it will be rejected, so leave a hint
+ * that says how to get one object per line. */
+static void
+check_pretty_printed(struct reader *r, const char *text, size_t len,
+    unsigned long line)
+{
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	if (r->hint != NULL || len != 1 || *text != '{')
+		return;
+	r->hint = xmalloc(HINT_SIZE);
+	snprintf(r->hint, HINT_SIZE, "line %lu contains only '{', but NDJSON "
+	    "needs one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'", line);
+}
+
 enum reader_status
 ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 {
@@ -924,6 +945,8 @@ ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 
 			init_parser(&ps, r, text, len, line, 1);
 			ok = parse_row(&ps);
+			if (!ok)
+				check_pretty_printed(r, text, len, line);
 			return finish_parse(r, &ps, ok, line, text, len, row,
 			    err);
 		}

@@ -775,6 +775,31 @@ test_json_key_reuse(void)
 	    &auto_opts, "1: a=#1 b.c=#2\nbad 2:21: duplicate key 'b.c'\n");
 }
 
+static void
+test_ndjson_pretty_hint(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("{\n  \"a\": 1\n}\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_hint(r) == NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK_STR(reader_hint(r), "line 1 contains only '{', but NDJSON needs "
+	    "one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'");
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("{\"a\":}\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK(reader_hint(r) == NULL);
+	reader_free(r);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -793,6 +818,7 @@ main(void)
 	test_json_duplicate_keys();
 	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_pretty_hint();
 	test_json_array_errors();
 	test_field_positions();
 	test_raw_text();
