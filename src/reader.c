@@ -15,7 +15,7 @@
 #define QUOTE_MAX 40
 
 /* Make more input available after r->end, keeping the unread bytes
- * [r->pos, r->end).  Those bytes may move to the front of the buffer,
+ * [r->pos, r->end) and a NUL after them.  Those bytes may move to the front of the buffer,
  * so callers keep offsets from r->pos, never pointers, across a call.
  * Returns false at end of input or after a read error (read_errno). */
 bool
@@ -142,7 +142,6 @@ row_reset(struct reader *r)
 {
 	r->nfields = 0;
 	buf_reset(&r->text);
-	buf_reset(&r->names);
 }
 
 /* Append an empty field to the row and return its index. */
@@ -256,12 +255,22 @@ struct reader *
 reader_open(FILE *in, const char *name, const struct reader_options *opts,
     struct reader_error *err)
 {
-	struct reader *r = xcalloc(1, sizeof *r);
+	struct reader *r;
 	bool ok = true;
 
+	if (opts->delimiter == '"' || opts->delimiter == '\n' ||
+	    opts->delimiter == '\r') {
+		reader_set_error(err, 0, 0, NULL, 0, "invalid delimiter: a "
+		    "quote or a line end cannot separate fields");
+		return NULL;
+	}
+
+	r = xcalloc(1, sizeof *r);
 	r->in = in;
 	r->name = xstrdup(name);
 	r->opts = *opts;
+	if (opts->null_string != NULL)
+		r->null_len = strlen(opts->null_string);
 	r->cap = READER_CHUNK;
 	r->max_row = READER_MAX_ROW;
 	r->buf = xmalloc(r->cap + 1);

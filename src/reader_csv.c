@@ -12,9 +12,6 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
-/* Room for a hint: its text and a quoted column name. */
-#define HINT_BYTES (QUOTE_BYTES + 100)
-
 enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 
 /* One record found in the buffer: bytes [r->pos, r->pos + len), then a
@@ -82,6 +79,7 @@ static bool
 scan_csv_record(struct reader *r, char delim, struct record *rec)
 {
 	enum csv_state state = AT_FIELD_START;
+	const bool *special = r->csv_special;
 	size_t i = 0;
 	bool empty;
 
@@ -104,7 +102,7 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 			 * quote, so skip them without going through the
 			 * switch. */
 			if (state == IN_UNQUOTED) {
-				while (i < n && !r->csv_special[(unsigned char)p[i]])
+				while (i < n && !special[(unsigned char)p[i]])
 					i++;
 				if (i == n)
 					break;
@@ -181,7 +179,9 @@ csv_add_field(void *s, size_t len, void *data)
 
 	f->column = (unsigned)r->nfields;
 	f->line = r->row_line;
-	if (s == NULL || (null != NULL && strlen(null) == len &&
+	/* NOTE: libcsv does not tell whether a field was quoted, so a quoted
+	 * value equal to null_string is NULL as well. */
+	if (s == NULL || (null != NULL && r->null_len == len &&
 	    memcmp(s, null, len) == 0)) {
 		f->type = FIELD_NULL;
 		return;
@@ -256,9 +256,9 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 		return true;
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct field *f = &r->fields[i];
-		const char *text = r->text.data + r->text_off[i];
 
-		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
+		if (r->text_off[i] == NO_TEXT ||
+		    utf8_valid(r->text.data + r->text_off[i], f->len))
 			continue;
 		if (r->header_done) {
 			char name[QUOTE_BYTES];
@@ -312,12 +312,12 @@ set_header_hint(struct reader *r)
 		return;
 
 	quote_for_message(name, col, r->column_len[0]);
-	r->hint = xmalloc(HINT_BYTES);
+	r->hint = xmalloc(HINT_SIZE);
 	if (strchr(col, ';') != NULL)
-		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by ';', use -d ';'", name);
 	else
-		snprintf(r->hint, HINT_BYTES, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by tabs, read it as TSV", name);
 }
 
@@ -334,12 +334,20 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	r->column_len = xcalloc(r->nfields, sizeof *r->column_len);
 	for (size_t i = 0; i < r->nfields; i++) {
 		size_t len = r->fields[i].len;
-		const char *text = r->text.data + r->text_off[i];
+		const char *text;
 
 		if (r->text_off[i] == NO_TEXT || len == 0) {
 			reader_set_error(err, r->row_line, (unsigned)i + 1,
 			    raw, raw_len, "header column %zu has an empty "
 			    "name", i + 1);
+			return false;
+		}
+		text = r->text.data + r->text_off[i];
+		/* reader_columns hands out names as C strings. */
+		if (memchr(text, '\0', len) != NULL) {
+			reader_set_error(err, r->row_line, (unsigned)i + 1,
+			    raw, raw_len, "header column %zu contains a NUL "
+			    "byte", i + 1);
 			return false;
 		}
 		for (size_t j = 0; j < i; j++) {
@@ -462,9 +470,9 @@ scan_tsv_record(struct reader *r, struct record *rec)
 }
 
 static bool
-equals(const char *s, size_t len, const char *word)
+equals(const char *s, size_t len, const char *word, size_t word_len)
 {
-	return strlen(word) == len && memcmp(s, word, len) == 0;
+	return len == word_len && memcmp(s, word, len) == 0;
 }
 
 /* Append field S, decoding the backslash escapes that mysql writes. */
@@ -507,8 +515,8 @@ static bool
 tsv_is_null(const struct reader *r, const char *s, size_t len)
 {
 	if (r->opts.null_string != NULL)
-		return equals(s, len, r->opts.null_string);
-	return equals(s, len, "\\N") || equals(s, len, "NULL");
+		return equals(s, len, r->opts.null_string, r->null_len);
+	return equals(s, len, "\\N", 2) || equals(s, len, "NULL", 4);
 }
 
 /* Split and decode the record at r->pos, then consume it. */
@@ -591,6 +599,7 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 {
 	struct record rec;
 	const char *raw;
+	size_t raw_len;
 
 	if (!scan_tsv_record(r, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
@@ -599,5 +608,8 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 		return READ_FATAL;
 	raw = r->buf + r->pos;
 	decode_tsv_record(r, &rec);
-	return finish_row(r, row, raw, rec.len, err);
+	raw_len = rec.len;
+	if (raw_len > 0 && raw[raw_len - 1] == '\r')
+		raw_len--;
+	return finish_row(r, row, raw, raw_len, err);
 }

@@ -19,11 +19,26 @@
 #define READER_MAX_ROW (64 * 1024 * 1024)
 /* Size of the buffer that quote_for_message fills. */
 #define QUOTE_BYTES 200
+/* Size of the buffer for reader_hint's text. */
+#define HINT_SIZE (QUOTE_BYTES + 100)
 /* Maximum nesting of JSON objects and arrays inside one row. */
 #define READER_MAX_DEPTH 512
 
 /* Marks a field whose text offset is unused because it is FIELD_NULL. */
 #define NO_TEXT SIZE_MAX
+
+/* One key of the last JSON row, in the order the keys appeared. */
+struct known_key {
+	size_t raw_off;     /* the key as written, between its quotes, */
+	size_t raw_len;     /* in reader.known_raw */
+	size_t parent;      /* index of the enclosing object's key, or
+	                       NO_PARENT at the top level */
+	size_t name_off;    /* dotted name in reader.names */
+	size_t name_len;
+	uint32_t hash;
+};
+
+#define NO_PARENT SIZE_MAX
 
 struct key_slot {
 	uint32_t generation;
@@ -36,6 +51,7 @@ struct reader {
 	FILE *in;
 	char *name;
 	struct reader_options opts;
+	size_t null_len;          /* length of opts.null_string */
 	enum input_format format;
 	char *hint;
 
@@ -74,7 +90,16 @@ struct reader {
 	bool csv_ready;
 	bool csv_row_done;
 
-	/* JSON: duplicate-key detection and the array's progress. */
+	/* JSON: duplicate-key detection and the array's progress.  Rows of
+	 * an export nearly always repeat the keys of the row before, so the
+	 * last row's keys and dotted names are kept (KNOWN, in NAMES) and
+	 * reused while the new row's keys match them. */
+	struct known_key *known;
+	size_t known_count;
+	size_t known_cap;
+	struct buf known_raw;
+	size_t key_index;         /* next key of the current row */
+	bool keys_match;          /* all keys so far matched KNOWN */
 	struct key_slot *keys;
 	size_t keys_cap;
 	size_t keys_used;

@@ -257,7 +257,12 @@ test_csv_options(void)
 	struct reader_options null_word = { FORMAT_CSV, 0, "\\N",
 		ARRAYS_JOIN };
 
+	struct reader_options quote = { FORMAT_CSV, '"', NULL, ARRAYS_JOIN };
+
 	CHECK_TEXT("a;b\n1,5;2\n", &semi, "2: a=T1,5 b=T2\n");
+	CHECK_TEXT("a;b\n\"x;y\";\"\"\n", &semi, "2: a=Tx;y b=T\n");
+	CHECK_TEXT("a\"b\n", &quote, "open 0:0: invalid delimiter: a quote "
+	    "or a line end cannot separate fields\n");
 	CHECK_TEXT("a,b\n\\N,\n", &null_word, "2: a=N b=N\n");
 	CHECK_TEXT("a,b\n\\Nx,\"\"\n", &null_word, "2: a=T\\\\Nx b=T\n");
 }
@@ -362,6 +367,8 @@ test_tsv_inline(void)
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\tb\\0c\n", &auto_opts,
+	    "open 1:2: header column 2 contains a NUL byte\n");
 	CHECK_TEXT("a\ta\n", &auto_opts,
 	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
 }
@@ -627,6 +634,7 @@ test_raw_text(void)
 	CHECK_RAW("a,b\r\n1,\"x\r\ny\"\r\n", &auto_opts, "1,\"x\r\ny\"");
 	CHECK_RAW("a,b\n1,2,3\n", &auto_opts, "1,2,3");
 	CHECK_RAW("a\tb\nx\\\ny\t2\n", &auto_opts, "x\\\ny\t2");
+	CHECK_RAW("a\tb\r\n1\t2\r\n", &auto_opts, "1\t2");
 	CHECK_RAW("{\"a\": 1}\r\n", &auto_opts, "{\"a\": 1}");
 	CHECK_RAW("{\"a\":1,\"a\":2}\n", &auto_opts, "{\"a\":1,\"a\":2}");
 	CHECK_RAW("[ {\"a\":\n1} , 2]", &auto_opts, "{\"a\":\n1}");
@@ -737,6 +745,61 @@ test_row_size_limit(void)
 	buf_release(&text);
 }
 
+/* Rows reuse the previous row's keys while they match; any change in
+ * the keys, their nesting or their count must still be seen. */
+static void
+test_json_key_reuse(void)
+{
+	CHECK_TEXT("{\"a\":{\"b\":1}}\n{\"a\":1,\"b\":2}\n{\"a\":{\"b\":3}}\n",
+	    &auto_opts, "1: a.b=#1\n2: a=#1 b=#2\n3: a.b=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2,\"c\":3}\n{\"a\":1,\"b\":2}\n"
+	    "{\"a\":1,\"b\":2,\"a\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2 c=#3\n2: a=#1 b=#2\nbad 3:14: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"b\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\nbad 2:14: duplicate key 'b'\n");
+	CHECK_TEXT("{\"a\\u0062\":1}\n{\"ab\":2}\n{\"a\\u0062\":3,\"ab\":4}\n",
+	    &auto_opts, "1: ab=#1\n2: ab=#2\nbad 3:14: duplicate key 'ab'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"c\\x\":3}\n"
+	    "{\"a\":1,\"b\":2,\"c\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\n"
+	    "bad 2:16: invalid JSON: invalid escape '\\x' in a string\n"
+	    "3: a=#1 b=#2 c=#3\n");
+	CHECK_TEXT("{\"x\":1,\"y\":2}\n{\"x\":1,\"z\":2,\"y\":3}\n", &auto_opts,
+	    "1: x=#1 y=#2\n2: x=#1 z=#2 y=#3\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":2}}\n"
+	    "{\"a\":{\"b\":1},\"c\":{\"d\":2}}\n{\"a\":{\"b\":1,\"c\":{\"d\":2}}}\n",
+	    &auto_opts, "1: a.b=#1 c.b=#2\n2: a.b=#1 c.d=#2\n3: a.b=#1 a.c.d=#2\n");
+	CHECK_TEXT("{\"ab\":1}\n{\"a\":2}\n{\"ab\":3}\n", &auto_opts,
+	    "1: ab=#1\n2: a=#2\n3: ab=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":{\"c\":2}}\n{\"a\":1,\"b.c\":2,\"b\":{\"c\":3}}\n",
+	    &auto_opts, "1: a=#1 b.c=#2\nbad 2:21: duplicate key 'b.c'\n");
+}
+
+static void
+test_ndjson_pretty_hint(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("{\n  \"a\": 1\n}\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_hint(r) == NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK_STR(reader_hint(r), "line 1 contains only '{', but NDJSON needs "
+	    "one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'");
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("{\"a\":}\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK(reader_hint(r) == NULL);
+	reader_free(r);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -753,7 +816,9 @@ main(void)
 	test_json_values();
 	test_json_bad_values();
 	test_json_duplicate_keys();
+	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_pretty_hint();
 	test_json_array_errors();
 	test_field_positions();
 	test_raw_text();
