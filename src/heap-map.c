@@ -414,6 +414,8 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	flush_output(r);
 	if (rejected > SHOWN_REJECTS)
 		error("%lu rejected rows in all", rejected);
+	if (rejected && reader_hint(r->reader))
+		error("%s: %s", c->map.input_name, reader_hint(r->reader));
 	if (msg_get_level() >= MSG_NORMAL)
 		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
 		    "rejected %lu\n", msg_program(), r->read, r->written,

@@ -211,6 +211,15 @@ check 'UTF-16 input is an input error' '
 	grep_or_show "^heap-map: in.csv:1: input is UTF-16" err
 '
 
+check 'pretty-printed ndjson gets a hint' '
+	printf "{\n  \"id\": \"a\"\n}\n" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id -f ndjson in.ndjson >out 2>err &&
+	test_cmp /dev/null out &&
+	tail -n 2 err >last &&
+	grep_or_show "^heap-map: read 3 rows, wrote 0 records, rejected 3$" last &&
+	grep_or_show "^heap-map: in.ndjson: .*jq -c" err
+'
+
 check 'verbose names the format' '
 	printf "%s\n" "{\"id\":\"a\"}" >in.ndjson &&
 	heap-map -v -o user -k id in.ndjson >out 2>err &&
