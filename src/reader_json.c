@@ -2,9 +2,8 @@
  *
  * jansson cannot keep a number's digits as written, nor hand out the
  * elements of an array one at a time, so this file has its own parser.
- * The bytes of one row (an NDJSON line, or one array element found by a
- * bracket-matching scan) are located in the input buffer first and then
- * parsed in place, so only one row at a time is in memory.
+ * One row (an NDJSON line, or one element of the array) is parsed in
+ * place in the input buffer, so only one row at a time is in memory.
  */
 #include "config.h"
 
@@ -33,7 +32,7 @@ struct parser {
 	bool in_array;          /* stop after the object: more text follows */
 	size_t name_off;        /* field whose value is being parsed */
 	size_t name_len;
-	bool in_value;
+	bool in_value;          /* parsing a value, not a key */
 	bool failed;
 	unsigned long err_line;
 	unsigned err_column;
@@ -890,7 +889,7 @@ is_blank(const char *s, size_t len)
 
 /* A line that is only "{" starts a pretty-printed object, such as jq
  * prints without -c.  Every line of it will be rejected, so leave a hint
- * that says how to get one object per line. */
+ * that gives the command for one object per line. */
 static void
 check_pretty_printed(struct reader *r, const char *text, size_t len,
     unsigned long line)
