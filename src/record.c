@@ -41,9 +41,14 @@ needs_escape(const char *s, size_t len)
 		if (word_needs_escape(word))
 			return true;
 	}
-	for (; i < len; i++)
-		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
-			return true;
+	if (i < len) {
+		uint64_t word = 0;
+
+		/* Pad the tail with 'a', which needs no escape. */
+		memset(&word, 'a', sizeof word);
+		memcpy(&word, p + i, len - i);
+		return word_needs_escape(word);
+	}
 	return false;
 }
 
