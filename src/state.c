@@ -155,8 +155,8 @@ state_lock(const char *path)
 		    strerror(errno));
 	}
 
-	/* The holder line only explains a conflict to the next run; the lock
-	 * itself is the flock, released by the kernel when we exit, so the
+	/* The holder line only explains a conflict to the next run.  The lock
+	 * itself is the flock, which the kernel releases when we exit, so the
 	 * file is left in place. */
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
@@ -172,8 +172,8 @@ state_lock(const char *path)
 
 /* ---- opening and creating ---- */
 
-/* Create PATH with mode 0600 unless it exists; SQLite would create it
- * with 0644, and the state lists every key sent to Heap. */
+/* Create PATH with mode 0600 unless it exists.  SQLite would create it
+ * with 0644 less the umask, but the state lists every key sent to Heap. */
 static void
 create_file(const char *path)
 {
@@ -459,6 +459,11 @@ state_load(struct state *st, struct key_table *t)
 void
 state_begin(struct state *st)
 {
+	/* Keys arrive in any order, so each insert may touch another B-tree
+	 * page; a larger cache than SQLite's 2 MB default keeps them in
+	 * memory instead of re-reading them for every batch. */
+	if (st->put == NULL)
+		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
 	st->in_transaction = true;
 	iso8601_now(st->committed_at, sizeof st->committed_at);
