@@ -315,9 +315,10 @@ state_open(const char *path, enum object_type type)
 
 	check_format(st, type);
 	/* WAL lets a diff read while the commit stage of the same pipeline
-	 * writes.  NORMAL sync keeps every commit through a crash of the
-	 * process; after a power loss the last commits may roll back, so
-	 * their records are sent again, which is harmless. */
+	 * writes.  With NORMAL sync every commit survives a crash of the
+	 * process.  After a power loss the last commits may roll back, so
+	 * their records are sent again: users and accounts are simply
+	 * updated, and Heap drops events whose idempotency_key it has. */
 	exec_sql(st, "PRAGMA journal_mode = WAL", "switch to WAL mode");
 	exec_sql(st, "PRAGMA synchronous = NORMAL", "set synchronous mode");
 	st->type = read_type(st);
@@ -491,8 +492,8 @@ state_load(struct state *st, struct key_table *t)
 		struct key_slot *slot = &batch[pending++];
 
 		/* NOTE: two keys whose 64-bit hashes collide share a slot, so
-		 * one of them may be taken as unchanged; at a million keys
-		 * the chance is about 3 in 10^8. */
+		 * one of them may be taken as unchanged.  By the birthday
+		 * bound, the chance at a million keys is about 3 in 10^8. */
 		slot->key = key_table_key(canon_key_hash(key ? key : "", len));
 		slot->props = hex ? canon_hex_prefix(hex) & ~UINT64_C(1) : 0;
 		slot->line = (uint64_t)sqlite3_column_int64(stmt, 2);
@@ -513,8 +514,8 @@ void
 state_begin(struct state *st)
 {
 	/* Keys arrive in any order, so each insert may touch another B-tree
-	 * page; a larger cache than SQLite's 2 MB default keeps them in
-	 * memory instead of re-reading them for every batch. */
+	 * page.  A cache larger than SQLite's 2 MB default keeps those pages
+	 * in memory instead of re-reading them for every batch. */
 	if (st->put == NULL)
 		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");

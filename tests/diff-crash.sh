@@ -9,14 +9,14 @@ users() {
 		printf "{\"identity\":\"u%06d\",\"properties\":{\"n\":%d,\"plan\":\"pro\"}}\n", i, i }'
 }
 
-# wait_count STATE MIN: wait up to 60 s until STATE holds MIN records.
+# wait_count STATE MIN: wait up to 60 s until STATE has MIN records.
 wait_count() {
 	i=0
 	while :; do
 		n=$(sqlite3 -cmd ".timeout 5000" "$1" "SELECT count(*) FROM records" 2>/dev/null || echo 0)
 		[ "${n:-0}" -ge "$2" ] && return 0
 		i=$((i + 1))
-		[ "$i" -le 600 ] || { echo "state $1 holds $n records, wanted $2" >&2; return 1; }
+		[ "$i" -le 600 ] || { echo "state $1 has $n records, expected $2" >&2; return 1; }
 		sleep 0.1
 	done
 }
