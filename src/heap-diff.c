@@ -248,13 +248,19 @@ unchanged_line(struct run *run, struct key_table *seen, const char *line,
 	struct key_slot *slot;
 	const char *key;
 	size_t key_len;
+	uint64_t table_key, line_hash;
 
 	if (run->type == OBJECT_NONE ||
 	    !canon_guess_key(line, len, run->type, &key, &key_len))
 		return false;
-	slot = key_table_find(seen, key_table_key(canon_key_hash(key, key_len)));
-	if (slot == NULL || (slot->props & SEEN) ||
-	    slot->line != canon_line_hash(line, len))
+
+	/* The slot is almost never in the cache: fetch it while the line is
+	 * hashed. */
+	table_key = key_table_key(canon_key_hash(key, key_len));
+	__builtin_prefetch(&seen->slots[table_key & seen->mask]);
+	line_hash = canon_line_hash(line, len);
+	slot = key_table_find(seen, table_key);
+	if (slot == NULL || (slot->props & SEEN) || slot->line != line_hash)
 		return false;
 
 	slot->props |= SEEN;
