@@ -162,4 +162,32 @@ check 'unreachable endpoint commits nothing' '
 	test "$(received_count)" -eq "$((before + 1))"
 '
 
+# Slow requests, one record each: SIGTERM arrives while records are in
+# flight.  What the server accepted must be committed, and the next run
+# must send exactly the rest.
+check 'sigterm commits what heap accepted' '
+	seq 1 40 | sed "s/^/t/" | { echo id; cat; } >many.csv &&
+	printf "input = many.csv\nobject = user\nkey = id\nstate = many.state\nbatch_size = 1\njobs = 1\n" >many.conf &&
+	before=$(($(received_count) + 1)) &&
+	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
+	{ heap-sync many.conf 2>err & } &&
+	pid=$! &&
+	sleep 1.5 &&
+	kill -TERM "$pid" &&
+	set +e && wait "$pid"; status=$? && set -e &&
+	server_control "{\"rules\":[]}" &&
+	test "$status" -eq 5 &&
+	grep_or_show "interrupted" err &&
+	first=$(received_items users "$before" | wc -l) &&
+	test "$first" -gt 0 && test "$first" -lt 40 &&
+	grep_or_show "read 40,.* sent $first, rejected by Heap 0, failed 0, not sent $((40 - first))\$" err &&
+	middle=$(($(received_count) + 1)) &&
+	heap-sync many.conf 2>err &&
+	grep_or_show "read 40,.* unchanged $first, duplicates 0, sent $((40 - first))," err &&
+	received_items users "$before" | sort -u | wc -l >count &&
+	echo 40 >expect &&
+	test_cmp expect count &&
+	test "$(received_items users "$before" | wc -l)" -eq 40
+'
+
 done_testing
