@@ -36,7 +36,8 @@ server_stop() {
 	server_pid=
 }
 
-# server_control JSON: set the server's fault rules.
+# server_control JSON: POST JSON to the server's /_control, for example
+# '{"rules":[{"status":503,"count":2}]}' to fail the next two requests.
 server_control() {
 	python3 - "$HEAP_ENDPOINT/_control" "$1" <<'EOF'
 import sys, urllib.request
