@@ -12,6 +12,7 @@
 
 /* Seeds keep key hashes apart from any other use of hash64. */
 #define KEY_HASH_SEED UINT64_C(0x6865617064696666)  /* "heapdiff" */
+#define LINE_HASH_SEED UINT64_C(0x686561706c696e65) /* "heapline" */
 
 static const char *const type_names[] = {
 	[OBJECT_NONE] = "unknown",
@@ -179,6 +180,54 @@ canon_key_hash(const char *key, size_t len)
 }
 
 uint64_t
+canon_line_hash(const char *line, size_t len)
+{
+	return hash64(line, len, LINE_HASH_SEED);
+}
+
+/* Return the first NEEDLE in TEXT, or NULL; memmem is a GNU extension. */
+static const char *
+find(const char *text, size_t len, const char *needle, size_t needle_len)
+{
+	const char *end = text + len, *p = text;
+
+	while ((p = memchr(p, needle[0], (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) < needle_len)
+			return NULL;
+		if (memcmp(p, needle, needle_len) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+bool
+canon_guess_key(const char *line, size_t len, enum object_type type,
+    const char **key, size_t *key_len)
+{
+	static const char *const patterns[] = {
+		[OBJECT_NONE] = "\"identity\":\"",
+		[OBJECT_USER] = "\"identity\":\"",
+		[OBJECT_ACCOUNT] = "\"account_id\":\"",
+		[OBJECT_EVENT] = "\"idempotency_key\":\"",
+	};
+	size_t plen = strlen(patterns[type]);
+	const char *start, *end;
+
+	start = find(line, len, patterns[type], plen);
+	if (start == NULL)
+		return false;
+	start += plen;
+	end = memchr(start, '"', len - (size_t)(start - line));
+	if (end == NULL || end == start || memchr(start, '\\',
+	    (size_t)(end - start)) != NULL)
+		return false;
+	*key = start;
+	*key_len = (size_t)(end - start);
+	return true;
+}
+
+uint64_t
 canon_hex_prefix(const char *hex)
 {
 	uint64_t value = 0;
@@ -235,6 +284,7 @@ clear(struct record_digest *d)
 	d->key_len = 0;
 	d->props_hex[0] = '\0';
 	d->props_hash = 0;
+	d->line_hash = 0;
 }
 
 bool
@@ -246,6 +296,7 @@ record_digest_parse(struct record_digest *d, const char *line, size_t len,
 	json_t *key;
 
 	clear(d);
+	d->line_hash = canon_line_hash(line, len);
 	d->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
 	if (d->root == NULL)
 		return fail(why, why_size, "invalid JSON: %s", err.text);

@@ -4,7 +4,7 @@
 
 #include "hash.h"
 
-/* Odd 64-bit multipliers with bits spread evenly over the word; the
+/* Odd 64-bit multipliers with bits spread evenly over the word.  The
  * first is 2^64 divided by the golden ratio. */
 #define MUL_A 0x9e3779b97f4a7c15ULL
 #define MUL_B 0xd6e8feb86659fd93ULL

@@ -383,7 +383,7 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	};
 	int status = EXIT_OK;
 
-	if (r->progress && r->started.tv_sec)
+	if (r->progress && r->read >= 4096)
 		fputs("\r\033[K", stderr);
 	flush_output(r);
 	if (rejected > SHOWN_REJECTS)
@@ -423,6 +423,7 @@ main(int argc, char **argv)
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
+	run.shown = run.started;
 	ok = map_rows(&run, name);
 	status = finish(&run, &config, ok);
 

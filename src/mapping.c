@@ -593,6 +593,30 @@ add_string(struct mapping *m, const struct target *t, const char *text,
 	return true;
 }
 
+/* Heap reads a JSON number as a double, which holds every integer up to
+ * 2^53 but not all int64 values, so a larger integer is sent as text.
+ * NOTE: number_classify calls every int64 exact; this narrows it here
+ * until the value module does. */
+static enum number_class
+exact_class(enum number_class class, const struct buf *spelling)
+{
+	const char *digits = spelling->data;
+	size_t len = spelling->len;
+
+	if (class != NUMBER_EXACT || len < 16)
+		return class;
+	if (*digits == '-') {
+		digits++;
+		len--;
+	}
+	if (memchr(digits, '.', len) || memchr(digits, 'e', len) ||
+	    memchr(digits, 'E', len))
+		return class;
+	if (len > 16 || strtoull(digits, NULL, 10) > (1ULL << 53))
+		return NUMBER_BIG_INTEGER;
+	return class;
+}
+
 static bool
 add_number(struct mapping *m, const struct target *t, const char *text,
     size_t len, struct mapping_error *err)
@@ -600,7 +624,8 @@ add_number(struct mapping *m, const struct target *t, const char *text,
 	const struct field *f = t->field;
 
 	buf_reset(&m->number);
-	switch (number_classify(text, len, &m->number)) {
+	switch (exact_class(number_classify(text, len, &m->number),
+	    &m->number)) {
 	case NUMBER_EXACT:
 		props_add_number(&m->props, t->name, t->name_len,
 		    m->number.data, m->number.len);

@@ -86,6 +86,26 @@ reader_set_error(struct reader_error *err, unsigned long line,
 	va_end(ap);
 }
 
+/* Check that S is valid UTF-8, taking 8 bytes at a time while they are
+ * ASCII because most exported text is. */
+bool
+text_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080u)
+			break;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return utf8_valid(s + i, len - i);
+	return true;
+}
+
 /* Copy S into OUT for use inside '...' in a message: cut at a character
  * boundary after QUOTE_MAX bytes, control characters shown as '?'. */
 void

@@ -7,6 +7,7 @@
 
 #include <csv.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "reader.h"
@@ -66,6 +67,7 @@ struct reader {
 	bool after_cr;            /* the last record ended with CR */
 	unsigned long row_line;   /* line where the current record starts */
 	struct csv_parser csv;
+	bool csv_special[256];    /* bytes that end an unquoted field */
 	bool csv_ready;
 	bool csv_row_done;
 
@@ -78,6 +80,25 @@ struct reader {
 	struct buf brackets;
 };
 
+/* Append to a row's arena.  Unlike buf_add these are inline and leave
+ * no NUL after the bytes: each field adds its own terminator once. */
+static inline void
+arena_add(struct buf *b, const void *s, size_t n)
+{
+	if (b->len + n >= b->cap)
+		buf_grow(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static inline void
+arena_addc(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+}
+
 /* reader.c */
 bool reader_fill(struct reader *r);
 bool reader_read_failed(struct reader *r, struct reader_error *err);
@@ -87,6 +108,7 @@ void row_finish(struct reader *r, struct row *row, bool named_by_header);
 void reader_set_error(struct reader_error *err, unsigned long line,
     unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+bool text_valid(const char *s, size_t len);
 void quote_for_message(char *out, size_t size, const char *s, size_t len);
 
 /* reader_csv.c */

@@ -38,6 +38,7 @@ static const char schema_sql[] =
 	"CREATE TABLE records ("
 	" key TEXT PRIMARY KEY,"
 	" hash TEXT,"
+	" line_hash INTEGER NOT NULL,"
 	" committed_at TEXT NOT NULL"
 	") WITHOUT ROWID;";
 
@@ -298,8 +299,8 @@ state_open(const char *path, enum object_type type)
 
 	st->path = xstrdup(path);
 	create_file(path);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		fatal(EXIT_INPUT, "cannot open state '%s': %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
@@ -366,8 +367,8 @@ grow(struct key_table *t)
 	key_table_init(&bigger, (t->mask + 1) / 4 * 3 + 1);
 	for (size_t i = 0; i <= t->mask; i++)
 		if (t->slots[i].key != 0)
-			key_table_upsert(&bigger, t->slots[i].key, &added)->value =
-			    t->slots[i].value;
+			*key_table_upsert(&bigger, t->slots[i].key, &added) =
+			    t->slots[i];
 	free(t->slots);
 	*t = bigger;
 }
@@ -384,11 +385,20 @@ key_table_upsert(struct key_table *t, uint64_t key, bool *added)
 			*added = false;
 			return &t->slots[i];
 		}
-	t->slots[i].key = key;
-	t->slots[i].value = 0;
+	t->slots[i] = (struct key_slot){ .key = key };
 	t->count++;
 	*added = true;
 	return &t->slots[i];
+}
+
+struct key_slot *
+key_table_find(const struct key_table *t, uint64_t key)
+{
+	for (size_t i = key & t->mask; t->slots[i].key != 0;
+	    i = (i + 1) & t->mask)
+		if (t->slots[i].key == key)
+			return &t->slots[i];
+	return NULL;
 }
 
 void
@@ -421,7 +431,8 @@ state_load(struct state *st, struct key_table *t)
 		fail_db(st, "count the records");
 	key_table_init(t, (size_t)rows);
 
-	if (sqlite3_prepare_v2(st->db, "SELECT key, hash FROM records", -1,
+	if (sqlite3_prepare_v2(st->db, "SELECT key, hash, line_hash"
+	    " FROM records", -1,
 	    &stmt, NULL) != SQLITE_OK)
 		fail_db(st, "read table 'records'");
 	while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -435,7 +446,8 @@ state_load(struct state *st, struct key_table *t)
 		 * the chance is about 3 in 10^8. */
 		slot = key_table_upsert(t,
 		    key_table_key(canon_key_hash(key ? key : "", len)), &added);
-		slot->value = hex ? canon_hex_prefix(hex) & ~UINT64_C(1) : 0;
+		slot->props = hex ? canon_hex_prefix(hex) & ~UINT64_C(1) : 0;
+		slot->line = (uint64_t)sqlite3_column_int64(stmt, 2);
 	}
 	if (code != SQLITE_DONE)
 		fail_db(st, "read table 'records'");
@@ -477,15 +489,16 @@ state_put(struct state *st, const struct record_digest *d)
 		return false;
 
 	if (st->put == NULL && sqlite3_prepare_v2(st->db,
-	    "INSERT OR REPLACE INTO records(key, hash, committed_at)"
-	    " VALUES (?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
+	    "INSERT OR REPLACE INTO records(key, hash, line_hash, committed_at)"
+	    " VALUES (?, ?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
 		fail_db(st, "prepare a statement");
 	sqlite3_bind_text(st->put, 1, d->key, (int)d->key_len, SQLITE_STATIC);
 	if (d->type == OBJECT_EVENT)
 		sqlite3_bind_null(st->put, 2);
 	else
 		sqlite3_bind_text(st->put, 2, d->props_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st->put, 3, st->committed_at, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->put, 3, (sqlite3_int64)d->line_hash);
+	sqlite3_bind_text(st->put, 4, st->committed_at, -1, SQLITE_STATIC);
 	if (sqlite3_step(st->put) != SQLITE_DONE)
 		fail_db(st, "write table 'records'");
 	sqlite3_reset(st->put);

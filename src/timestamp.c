@@ -13,8 +13,9 @@
 #define SECONDS_PER_DAY 86400
 #define MAX_OFFSET (18 * 3600)
 
-/* An absolute epoch number at or above this is milliseconds, below it
- * seconds: 1e11 seconds is in the year 5138, 1e11 ms is 1973-03-03. */
+/* An epoch number whose absolute value is at or above this is in
+ * milliseconds, and one below it in seconds.  1e11 seconds is in the year
+ * 5138, and 1e11 milliseconds is 1973-03-03. */
 #define EPOCH_MS_THRESHOLD 100000000000LL
 
 struct cursor {
@@ -275,7 +276,7 @@ parse_epoch(const char *s, size_t len, int64_t *epoch_ms)
 	return true;
 }
 
-/* The UTC offset of the process's zone at instant T. */
+/* Return the UTC offset of the process's zone at instant T. */
 static int
 offset_at(int64_t t)
 {
@@ -287,8 +288,8 @@ offset_at(int64_t t)
 	return (int)tm.tm_gmtoff;
 }
 
-/* Per local day, the offset when it is the same all day; a day with a
- * transition is resolved per timestamp. */
+/* A cached offset for a local day whose offset is the same all day.  Days
+ * with a transition are not cached but resolved per timestamp. */
 struct day_offset {
 	int64_t day;
 	int offset;
@@ -300,8 +301,8 @@ static struct day_offset day_cache[256];
 
 /* NOTE: a named zone is read through the C library's tz database, which
  * only works on the process's zone, so this sets TZ in the environment.
- * That affects localtime() for the whole process and is not thread-safe;
- * the heapsync programs are single-threaded and print no local times. */
+ * That affects localtime() for the whole process and is not thread-safe.
+ * The heapsync programs are single-threaded and print no local times. */
 static void
 use_zone(const char *name)
 {
@@ -435,8 +436,8 @@ timestamp_format(int64_t epoch_ms, char out[TIMESTAMP_LEN + 1])
 	put_digits(out + 20, ms_of_day % 1000, 3);
 }
 
-/* Whether NAME is a zone file in the tz database: a safe relative path
- * to a file that starts with the TZif magic. */
+/* Return whether NAME is a safe relative path to a zone file of the tz
+ * database, which starts with the TZif magic. */
 static bool
 zone_file_exists(const char *name)
 {

@@ -45,11 +45,11 @@ enum timestamp_status { TIMESTAMP_OK, TIMESTAMP_NO_ZONE, TIMESTAMP_INVALID };
  * first second of the next minute, as PostgreSQL 15 reads 23:59:60.
  *
  * In a named zone, a wall time that occurs twice when clocks go back is
- * read as the later instant (01:30 on the night New York leaves daylight
- * saving time is 01:30 EST), and a wall time that clocks skip is read
- * with the offset in force before the change, so 02:30 on a night when
- * clocks jump from 02:00 to 03:00 is read as 03:30.  PostgreSQL 15 reads
- * both the same way.  A NULL TZ is UTC. */
+ * read as the later instant, so 01:30 on the night New York leaves
+ * daylight saving time is 01:30 EST.  A wall time that clocks skip is
+ * read with the offset in force before the change, so 02:30 on a night
+ * when clocks jump from 02:00 to 03:00 is read as 03:30.  PostgreSQL 15
+ * reads both the same way.  A NULL TZ is UTC. */
 enum timestamp_status timestamp_parse(const char *text, size_t len, const struct time_zone *tz, int64_t *epoch_ms);
 
 /* Write EPOCH_MS as "YYYY-MM-DDTHH:MM:SS.mmmZ".  A value outside

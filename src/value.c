@@ -9,8 +9,8 @@
 
 #include "value.h"
 
-/* Beyond this the exponent only says "far too large or too small", so it
- * saturates instead of overflowing a long. */
+/* An exponent this large already means "far too large or too small",
+ * so larger ones saturate instead of overflowing a long. */
 #define EXPONENT_LIMIT 100000
 
 /* A decimal with at most this many significant digits, whose magnitude
@@ -103,8 +103,9 @@ split_number(const char *s, size_t len, struct number_parts *p)
 	if (p->int_len == 0 && p->frac_len == 0)
 		return false;
 
-	/* Databases never print leading zeros, so "007" is a code such as a
-	 * ZIP or an account number, and reading it as 7 would lose them. */
+	/* Number columns are exported without leading zeros, so "007" is
+	 * more likely a code such as a ZIP or an account number, and reading
+	 * it as 7 would lose its zeros. */
 	if (p->int_len > 1 && p->int_digits[0] == '0')
 		return false;
 
@@ -134,9 +135,10 @@ classify_integer(const struct number_parts *p, struct buf *out)
 	return NUMBER_EXACT;
 }
 
-/* The significant digits of a decimal: no leading or trailing zeros, and
- * TOP the power of ten of the first one, so the value is 0.DIGITS times
- * 10^(TOP+1).  Returns the number of digits, 0 for a zero value. */
+/* Copy the significant digits of a decimal, without leading or trailing
+ * zeros, into DIGITS, and set TOP to the power of ten of the first one.
+ * Return how many there are, 0 for a zero value, even when DIGITS is
+ * too small to take them all. */
 static size_t
 significant_digits(const struct number_parts *p, char *digits, size_t size,
     long *top)
@@ -166,36 +168,36 @@ significant_digits(const struct number_parts *p, char *digits, size_t size,
 	return n;
 }
 
-/* Whether the shortest decimal that reads back as the same double as
- * DIGITS x 10^TOP (first digit at power TOP) has exactly those digits. */
+/* Return whether the shortest decimal that reads back as the same double
+ * as DIGITS (its first digit at the power of ten TOP) has exactly those
+ * digits and that exponent.  That holds when the N-digit decimal nearest
+ * the double is DIGITS and the nearest with N-1 digits does not read back
+ * as the double.  Any shorter decimal that reads back can be padded with
+ * zeros to N-1 digits, so checking N-1 digits covers every shorter length. */
 static bool
 survives_double(const char *digits, size_t n, long top)
 {
-	char text[64], shortest[64], expected[64];
+	char text[64], nearest[64];
 	double value;
-	size_t p;
 
-	/* NOTE: strtod and %e follow LC_NUMERIC; the programs never change
-	 * it from the "C" locale, whose decimal point is '.'. */
-	snprintf(text, sizeof text, "%c.%se%ld", digits[0], digits + 1, top);
+	/* NOTE: strtod and %e follow LC_NUMERIC.  The heapsync programs
+	 * leave it at the "C" locale, whose decimal point is '.'. */
+	if (n == 1)
+		snprintf(text, sizeof text, "%ce%+03ld", digits[0], top);
+	else
+		snprintf(text, sizeof text, "%c.%se%+03ld", digits[0],
+		    digits + 1, top);
 	value = strtod(text, NULL);
 	if (!isfinite(value) || value == 0)
 		return false;
 
-	for (p = 1; p <= n; p++) {
-		snprintf(shortest, sizeof shortest, "%.*e", (int)p - 1, value);
-		if (strtod(shortest, NULL) == value)
-			break;
-	}
-	if (p != n)
+	snprintf(nearest, sizeof nearest, "%.*e", (int)n - 1, value);
+	if (strcmp(nearest, text) != 0)
 		return false;
-
 	if (n == 1)
-		snprintf(expected, sizeof expected, "%ce%+03ld", digits[0], top);
-	else
-		snprintf(expected, sizeof expected, "%c.%se%+03ld", digits[0],
-		    digits + 1, top);
-	return strcmp(shortest, expected) == 0;
+		return true;
+	snprintf(nearest, sizeof nearest, "%.*e", (int)n - 2, value);
+	return strtod(nearest, NULL) != value;
 }
 
 static void
@@ -233,7 +235,7 @@ number_classify(const char *text, size_t len, struct buf *out)
 	if (n > MAX_SHORTEST_DIGITS)
 		return NUMBER_INEXACT;
 
-	/* Fewer than SAFE_DIGITS digits in the normal range need no check:
+	/* At most SAFE_DIGITS digits in the normal range need no check.
 	 * DBL_MIN is about 2.2e-308 and DBL_MAX about 1.8e308. */
 	if (n > SAFE_DIGITS || top < -307 || top > 307)
 		if (!survives_double(digits, n, top))

@@ -28,12 +28,14 @@ enum number_class {
  * Infinity, digit group separators ("1,000"), leading zeros ("007", which
  * is more likely a code than a number) and empty text are NUMBER_INVALID.
  *
- * Text with neither a point nor an exponent is an integer: NUMBER_EXACT
- * from INT64_MIN to INT64_MAX, NUMBER_BIG_INTEGER outside.  Anything else
- * is a decimal, NUMBER_EXACT when the shortest decimal that converts back
- * to the same double has the same value, comparing significant digits and
- * exponent ("12.50" equals 12.5, so it is exact), and NUMBER_INEXACT when
- * it does not ("0.1000000000000000055511151231257827", "1e400").
+ * Text with neither a point nor an exponent is an integer, NUMBER_EXACT
+ * from INT64_MIN to INT64_MAX and NUMBER_BIG_INTEGER outside.  Anything
+ * else is a decimal.  It is converted to the nearest double, and then to
+ * the shortest decimal that converts back to that double.  The decimal is
+ * NUMBER_EXACT when both have the same significant digits and exponent,
+ * so "12.50" (12.5) and "0.1" are exact.  Otherwise it is NUMBER_INEXACT,
+ * as "0.1000000000000000055511151231257827", "12345678901234567.5" and
+ * "1e400" are.
  *
  * OUT receives the text with the leading '+' dropped, a 0 added before a
  * bare point and a trailing point dropped ("+.50" becomes "0.50", "1.e3"

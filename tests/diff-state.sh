@@ -22,7 +22,7 @@ check 'schema matches the man page' '
 	grep_or_show "CREATE TABLE meta" schema &&
 	grep_or_show "CREATE TABLE records" schema &&
 	sqlite3 s.state "SELECT name FROM pragma_table_info(\"records\") ORDER BY cid" >cols &&
-	printf "key\nhash\ncommitted_at\n" >expect &&
+	printf "key\nhash\nline_hash\ncommitted_at\n" >expect &&
 	test_cmp expect cols &&
 	test "$(sqlite3 s.state "PRAGMA user_version")" = 1 &&
 	test "$(sqlite3 s.state "PRAGMA journal_mode")" = wal &&

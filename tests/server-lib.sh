@@ -60,3 +60,38 @@ post() {
 		"$SERVER_URL$1"
 	cat "$TEST_DIR/.post-body"
 }
+
+# make_users COUNT [FIRST]: print COUNT user records u<FIRST>... .
+make_users() {
+	awk -v n="$1" -v first="${2:-1}" 'BEGIN {
+		for (i = first; i < first + n; i++)
+			printf "{\"identity\":\"u%d\",\"properties\":{\"plan\":\"pro\",\"n\":%d}}\n", i, i
+	}'
+}
+
+# make_events COUNT IDENTITIES: print COUNT events spread over IDENTITIES
+# people, each with a unique idempotency key.
+make_events() {
+	awk -v n="$1" -v ids="$2" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"identity\":\"p%d\",\"event\":\"Purchase\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"idempotency_key\":\"k%d\",\"properties\":{\"amount\":%d}}\n", i % ids, i, i
+	}'
+}
+
+# received_items [ENDPOINT]: print the items the server accepted, as
+# compact JSON, sorted.
+received_items() {
+	if [ -n "${1:-}" ]; then
+		jq -c --arg e "$1" 'select(.endpoint == $e) | .item' received.ndjson
+	else
+		jq -c '.item' received.ndjson
+	fi | sort
+}
+
+# same_lines EXPECTED ACTUAL: compare two files as sorted lines, since
+# requests in flight together may finish in any order.
+same_lines() {
+	sort "$1" >"$1.sorted" &&
+	sort "$2" >"$2.sorted" &&
+	test_cmp "$1.sorted" "$2.sorted"
+}

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "reader.h"
+#include "reader_impl.h"
 #include "tap.h"
 
 #define S(lit) lit, sizeof lit - 1
@@ -52,6 +53,8 @@ add_row(struct buf *out, const struct row *row)
 		buf_addc(out, type_letter[f->type]);
 		if (f->type != FIELD_NULL)
 			add_escaped(out, f->text, f->len);
+		if (f->type != FIELD_NULL && f->text[f->len] != '\0')
+			buf_adds(out, "(no NUL)");
 	}
 	buf_addc(out, '\n');
 }
@@ -231,6 +234,9 @@ test_csv_layout(void)
 	    "2: a=Tx,\"y\" b=N\n");
 	CHECK_TEXT("a,b\n,\"\"\n", &auto_opts, "2: a=N b=T\n");
 	CHECK_TEXT("a,b\n x , y \n", &auto_opts, "2: a=T x  b=T y \n");
+	/* Records without a quoted field skip libcsv; both ways agree. */
+	CHECK_TEXT("a,b,c\nx\"y, z ,\n\"x\"\"y\",\" z \",\n", &auto_opts,
+	    "2: a=Tx\"y b=T z  c=N\n3: a=Tx\"y b=T z  c=N\n");
 	CHECK_TEXT("a,b\n1,2\n\n3,4\n", &auto_opts,
 	    "2: a=T1 b=T2\n4: a=T3 b=T4\n");
 	/* One column: an empty line is an unquoted empty value. */
@@ -298,6 +304,398 @@ test_csv_bad_rows(void)
 	    "is empty\n");
 }
 
+static void
+test_tsv_samples(void)
+{
+	struct reader_options only_backslash_n = { FORMAT_AUTO, 0, "\\N",
+		ARRAYS_JOIN };
+
+	CHECK_FILE("mysql-batch.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "3: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "4: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	/* INTO OUTFILE escapes a real tab or newline with a backslash. */
+	CHECK_FILE("mysql-outfile.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile.tsv", &only_backslash_n,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=TNULL empty=Tx\n"
+	    "5: id=T3 name=Tcaf\xc3\xa9 plan=Tfree note=N empty=Ta\\0b\n");
+	CHECK_FILE("mysql-outfile-latin1.tsv", &auto_opts,
+	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
+	    "empty=T\n"
+	    "4: id=T2 name=Tback\\\\slash plan=N note=N empty=Tx\n"
+	    "bad 5:2: invalid UTF-8 in column 2 'name'\n");
+}
+
+static void
+test_tsv_inline(void)
+{
+	struct reader_options dash = { FORMAT_TSV, 0, "-", ARRAYS_JOIN };
+	struct reader_options tsv_opts = { FORMAT_TSV, 0, NULL, ARRAYS_JOIN };
+
+	CHECK_TEXT("a\tb\r\n1\t2\r\n3\t\r\n", &auto_opts,
+	    "2: a=T1 b=T2\n3: a=T3 b=T\n");
+	CHECK_TEXT("a\tb\nx\\ty\\\\z\\r\t\\N\n", &auto_opts,
+	    "2: a=Tx\\ty\\\\z\\r b=N\n");
+	CHECK_TEXT("a\tb\n-\tNULL\n\\N\t\n", &dash,
+	    "2: a=N b=TNULL\n3: a=TN b=T\n");
+	CHECK_TEXT("a\tb\n1\t2\t3\n4\t5", &auto_opts,
+	    "bad 2:0: row has 3 fields but the header has 2\n"
+	    "3: a=T4 b=T5\n");
+	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
+	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\ta\n", &auto_opts,
+	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
+}
+
+static const struct reader_options json_opts = { FORMAT_AUTO, 0, NULL,
+	ARRAYS_JSON };
+static const struct reader_options ndjson_opts = { FORMAT_NDJSON, 0, NULL,
+	ARRAYS_JOIN };
+
+static void
+test_json_samples(void)
+{
+	CHECK_FILE("bq.json", &auto_opts,
+	    "1: id=S1 name=Salice plan=Spro ltv=S12.5 address.city=SParis "
+	    "address.zip=S75001 tags=Sa||b\n"
+	    "1: id=S2 name=Sbob plan=N ltv=S123456789012345678901234567890 "
+	    "address.city=N address.zip=N tags=S\n");
+	CHECK_FILE("bq-pretty.json", &auto_opts,
+	    "2: address.city=SParis address.zip=S75001 id=S1 name=Salice "
+	    "tags=Sa||b\n"
+	    "14: address.city=N address.zip=N id=S2 "
+	    "name=Sb\xc3\xb6" "b \"the builder\" tags=S\n");
+	CHECK_FILE("duckdb.json", &auto_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=Sa||b meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S1||||{\"x\":1}||[2,3] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("duckdb.json", &json_opts,
+	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=S[\"a\",\"b\"] "
+	    "meta.k=Sv\n"
+	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
+	    "active=Bfalse tags=S[1,null,{\"x\":1},[2,3]] meta=N\n"
+	    "3: id=#123456789012345678901234567890 name=Scaf\xc3\xa9 "
+	    "ltv=#-1.5E+300 active=N tags=N\n");
+	CHECK_FILE("users.ndjson", &auto_opts,
+	    "1: identity=Su1 plan=Spro ltv=#12.5 address.city=SParis\n"
+	    "bad 3:32: duplicate key 'plan'\n"
+	    "bad 4:24: invalid JSON: NaN is not a JSON number\n"
+	    "5: identity=Su4 ltv=#123456789012345678901234567890 "
+	    "ratio=#0.1000000000000000055511151231257827\n"
+	    "bad 6:18: invalid JSON: expected ',' or '}'\n"
+	    "8: identity=Su6 tags=Sa||2||true||||{\"k\":\"v\"}\n");
+}
+
+static void
+test_json_values(void)
+{
+	CHECK_TEXT("{\"a\":\"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+	    &auto_opts, "1: a=Sx\"\\\\/\b\f\\n\\r\\t\xc3\xa9\xf0\x9f\x98\x80\n");
+	CHECK_TEXT("{\"a\":\"nul\\u0000\"}", &auto_opts, "1: a=Snul\\0\n");
+	CHECK_TEXT("{\"a\":1e5,\"b\":-0.5e-3,\"c\":0,\"d\":-0}", &auto_opts,
+	    "1: a=#1e5 b=#-0.5e-3 c=#0 d=#-0\n");
+	CHECK_TEXT("{\"a\":{},\"b\":{\"c\":{\"d\":true}},\"e\":false}",
+	    &auto_opts, "1: b.c.d=Btrue e=Bfalse\n");
+	CHECK_TEXT("{}", &auto_opts, "1:\n");
+	CHECK_TEXT("{\"t\":[\"a\\\"b\",\"\\u00e9\", 1 , [ ] ,{ }]}",
+	    &json_opts, "1: t=S[\"a\\\\\"b\",\"\xc3\xa9\",1,[],{}]\n");
+	CHECK_TEXT("{\"t\":[]}", &json_opts, "1: t=S[]\n");
+	CHECK_TEXT("{\"t\":[null]}", &auto_opts, "1: t=S\n");
+	CHECK_TEXT("{\"t\":[null,null,\"x\"]}", &auto_opts, "1: t=S||||x\n");
+	CHECK_TEXT("{\"\":1}", &auto_opts, "1: =#1\n");
+}
+
+static void
+test_json_bad_values(void)
+{
+	CHECK_TEXT("{\"a\":\"\\x\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\x' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\ud800\\u0041\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: lone surrogate '\\ud800' in a string\n");
+	CHECK_TEXT("{\"a\":\"x\\udc00\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: lone surrogate '\\udc00' in a string\n");
+	CHECK_TEXT("{\"a\":\"\\u12\"}", &auto_opts,
+	    "bad 1:7: invalid JSON: invalid escape '\\u' needs 4 hex "
+	    "digits\n");
+	CHECK_TEXT("{\"a\":\"caf\xe9\"}", &auto_opts,
+	    "bad 1:6: invalid UTF-8 in the value of 'a'\n");
+	CHECK_TEXT("{\"t\":[\"ok\",\"\xff\"]}", &auto_opts,
+	    "bad 1:12: invalid UTF-8 in the value of 't'\n");
+	CHECK_TEXT("{\"caf\xe9\":1}", &auto_opts,
+	    "bad 1:2: invalid UTF-8 in a key\n");
+	CHECK_TEXT("{\"a\":Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":-Infinity}", &auto_opts,
+	    "bad 1:6: invalid JSON: -Infinity is not a JSON number\n");
+	CHECK_TEXT("{\"a\":[NaN]}", &auto_opts,
+	    "bad 1:7: invalid JSON: NaN is not a JSON number\n");
+	CHECK_TEXT("{\"a\":\"x\ty\"}", &auto_opts,
+	    "bad 1:8: invalid JSON: control character in a string must be "
+	    "escaped\n");
+	CHECK_TEXT("{\"a\":01}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":1.}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":-}", &auto_opts,
+	    "bad 1:6: invalid JSON: invalid number\n");
+	CHECK_TEXT("{\"a\":tru}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n");
+	CHECK_TEXT("{\"a\":1", &auto_opts,
+	    "bad 1:7: invalid JSON: unexpected end of line\n");
+	CHECK_TEXT("{\"a\":1} x", &auto_opts,
+	    "bad 1:9: invalid JSON: unexpected text after the object\n");
+	CHECK_TEXT("{a:1}", &auto_opts,
+	    "bad 1:2: invalid JSON: expected a string key\n");
+	CHECK_TEXT("{\"a\" 1}", &auto_opts,
+	    "bad 1:6: invalid JSON: expected ':' after a key\n");
+}
+
+static void
+test_json_duplicate_keys(void)
+{
+	CHECK_TEXT("{\"plan\":1,\"plan\":2}", &auto_opts,
+	    "bad 1:11: duplicate key 'plan'\n");
+	CHECK_TEXT("{\"a.b\":1,\"a\":{\"b\":2}}", &auto_opts,
+	    "bad 1:15: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":{\"b\":2},\"a.b\":1}", &auto_opts,
+	    "bad 1:14: duplicate key 'a.b'\n");
+	CHECK_TEXT("{\"a\":1,\"a\":{}}", &auto_opts,
+	    "bad 1:8: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":1}}", &auto_opts,
+	    "1: a.b=#1 c.b=#1\n");
+	/* Keys of one row do not carry over to the next. */
+	CHECK_TEXT("{\"a\":1}\n{\"a\":2}\n", &auto_opts, "1: a=#1\n2: a=#2\n");
+}
+
+static void
+test_ndjson_lines(void)
+{
+	CHECK_TEXT("{\"a\":1}\r\n\r\n  \n{\"a\":2}", &auto_opts,
+	    "1: a=#1\n4: a=#2\n");
+	CHECK_TEXT("{\"a\":}\n{\"a\":2}\n", &auto_opts,
+	    "bad 1:6: invalid JSON: expected a value\n2: a=#2\n");
+	CHECK_TEXT("[1,2]\n\"s\"\n7\nnull\n{\"a\":1}\n", &ndjson_opts,
+	    "bad 1:1: expected a JSON object, found an array\n"
+	    "bad 2:1: expected a JSON object, found a string\n"
+	    "bad 3:1: expected a JSON object, found a number\n"
+	    "bad 4:1: expected a JSON object, found null\n"
+	    "5: a=#1\n");
+	CHECK_TEXT("{\"a\":1}\n{\"b\":\n2}\n", &auto_opts,
+	    "1: a=#1\nbad 2:6: invalid JSON: unexpected end of line\n"
+	    "bad 3:1: expected a JSON object, found a number\n");
+}
+
+static void
+test_json_array_errors(void)
+{
+	struct reader_options array_opts = { FORMAT_JSON, 0, NULL,
+		ARRAYS_JOIN };
+
+	CHECK_TEXT("[]", &auto_opts, "");
+	CHECK_TEXT(" [ ]\n\n", &auto_opts, "");
+	CHECK_TEXT("[{\"a\":1},2,{\"b\":\"x\"},{\"a\":1,\"a\":2},{\"a\":1,}]",
+	    &auto_opts,
+	    "1: a=#1\n"
+	    "bad 1:10: expected a JSON object, found a number\n"
+	    "1: b=Sx\n"
+	    "bad 1:29: duplicate key 'a'\n"
+	    "bad 1:43: invalid JSON: expected a string key\n");
+	CHECK_TEXT("[{\"a\":1},{\"a\":2]", &auto_opts,
+	    "1: a=#1\nfatal 1:16: invalid JSON: unexpected ']'\n");
+	CHECK_TEXT("[{\"a\":1} {\"a\":2}]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected ',' or ']' after "
+	    "an array element\n");
+	CHECK_TEXT("[{\"a\":1}", &auto_opts,
+	    "1: a=#1\nfatal 1:9: invalid JSON: the input ends inside the "
+	    "array\n");
+	CHECK_TEXT("[{\"a\":1},]", &auto_opts,
+	    "1: a=#1\nfatal 1:10: invalid JSON: expected an array element\n");
+	CHECK_TEXT("[{\"a\":1}]\n x", &auto_opts,
+	    "1: a=#1\nfatal 2:2: invalid JSON: unexpected text after the "
+	    "array\n");
+	CHECK_TEXT("[\n {\"a\":\"x}]\n", &auto_opts,
+	    "fatal 3:1: invalid JSON: the input ends inside an array "
+	    "element\n");
+	CHECK_TEXT("{\"a\":1}", &array_opts,
+	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
+}
+
+/* Open TEXT, which must read without errors, and return the reader. */
+static struct reader *
+open_ok(FILE **in, const char *text, size_t len,
+    const struct reader_options *opts)
+{
+	struct reader_error err;
+	struct reader *r;
+
+	*in = open_text(text, len);
+	r = reader_open(*in, "test", opts, &err);
+	if (r == NULL)
+		printf("# reader_open failed: %s\n", err.reason);
+	return r;
+}
+
+static void
+test_field_positions(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("[\n  {\n    \"a\": 1,\n"
+	    "    \"b\": {\"c\": \"x\"}\n  },\n  {\"d\": [1]}\n]\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 2);
+	CHECK(row.count == 2);
+	CHECK(row.fields[0].line == 3);
+	CHECK(row.fields[0].column == 10);
+	CHECK(row.fields[1].line == 4);
+	CHECK(row.fields[1].column == 16);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 6);
+	CHECK(row.fields[0].line == 6);
+	CHECK(row.fields[0].column == 9);
+	CHECK(reader_next(r, &row, &err) == READ_EOF);
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("a,b\n1,\"x\ny\"\n2,3\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 2);
+	CHECK(row.fields[1].column == 2);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 4);
+	CHECK(row.fields[1].line == 4);
+	reader_free(r);
+	fclose(in);
+}
+
+/* Read the first row of TEXT and return its raw text as a string. */
+static char *
+first_raw(const char *text, size_t len, const struct reader_options *opts)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, text, len, opts);
+	struct reader_error err;
+	struct row row;
+	char *raw = NULL;
+	enum reader_status st = r ? reader_next(r, &row, &err) : READ_EOF;
+
+	if (st == READ_ROW)
+		raw = strndup(row.raw, row.raw_len);
+	else if (st == READ_BAD_ROW && err.raw != NULL)
+		raw = strndup(err.raw, err.raw_len);
+	reader_free(r);
+	fclose(in);
+	return raw;
+}
+
+#define CHECK_RAW(text, opts, want) do { \
+	char *raw_ = first_raw(S(text), (opts)); \
+	tap_check_str(raw_, (want), "raw of " #text, __FILE__, __LINE__); \
+	free(raw_); \
+} while (0)
+
+static void
+test_raw_text(void)
+{
+	CHECK_RAW("a,b\r\n1,\"x\r\ny\"\r\n", &auto_opts, "1,\"x\r\ny\"");
+	CHECK_RAW("a,b\n1,2,3\n", &auto_opts, "1,2,3");
+	CHECK_RAW("a\tb\nx\\\ny\t2\n", &auto_opts, "x\\\ny\t2");
+	CHECK_RAW("{\"a\": 1}\r\n", &auto_opts, "{\"a\": 1}");
+	CHECK_RAW("{\"a\":1,\"a\":2}\n", &auto_opts, "{\"a\":1,\"a\":2}");
+	CHECK_RAW("[ {\"a\":\n1} , 2]", &auto_opts, "{\"a\":\n1}");
+	CHECK_RAW("[\"x\", 2]", &auto_opts, "\"x\"");
+}
+
+static void
+test_nesting_limit(void)
+{
+	struct buf text = BUF_INIT;
+	char *got;
+
+	for (int i = 0; i < 600; i++)
+		buf_adds(&text, "{\"a\":");
+	buf_adds(&text, "1");
+	for (int i = 0; i < 600; i++)
+		buf_addc(&text, '}');
+	buf_adds(&text, "\n{\"b\":[[[[1]]]]}\n");
+	got = dump_text(text.data, text.len, &json_opts);
+	CHECK_STR(got, "bad 1:2561: objects and arrays are nested deeper "
+	    "than 512 levels\n2: b=S[[[[1]]]]\n");
+	free(got);
+	buf_release(&text);
+}
+
+/* Inputs several times larger than the read buffer: rows that cross a
+ * refill must come out whole, and the buffer must not grow. */
+static void
+test_large_inputs(void)
+{
+	static const struct {
+		const char *header, *row, *footer;
+		unsigned lines_per_row;
+	} cases[] = {
+		{ "id,note\n", "%d,\"two\nlines, \"\"quoted\"\"\"\n", "", 2 },
+		{ "id\tnote\n", "%d\ttwo\\\nlines\\t\n", "", 2 },
+		{ "", "{\"id\":%d,\"note\":\"two lines, \\\"quoted\\\"\"}\n",
+		    "", 1 },
+		{ "[\n", "  {\n    \"id\": %d,\n    \"note\": \"x\"\n  },\n",
+		    "  {\"id\": -1}\n]\n", 4 },
+	};
+	const int rows = 60000;
+
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct buf text = BUF_INIT;
+		struct reader_error err;
+		struct row row;
+		FILE *in;
+		struct reader *r;
+		enum reader_status st;
+		int count = 0;
+		bool ids_in_order = true;
+		unsigned long want_line;
+
+		buf_adds(&text, cases[c].header);
+		for (int i = 0; i < rows; i++)
+			buf_addf(&text, cases[c].row, i);
+		buf_adds(&text, cases[c].footer);
+		r = open_ok(&in, text.data, text.len, &auto_opts);
+		CHECK(r != NULL && text.len > 4 * READER_CHUNK);
+
+		while ((st = reader_next(r, &row, &err)) == READ_ROW) {
+			if (count < rows && (row.count != 2 ||
+			    atoi(row.fields[0].text) != count))
+				ids_in_order = false;
+			want_line = (cases[c].header[0] ? 2 : 1) +
+			    (unsigned long)count * cases[c].lines_per_row;
+			if (row.line != want_line)
+				ids_in_order = false;
+			count++;
+		}
+		CHECK(st == READ_EOF);
+		CHECK(ids_in_order);
+		CHECK(count == rows + (cases[c].footer[0] ? 1 : 0));
+		CHECK(r->cap == READER_CHUNK);
+		reader_free(r);
+		fclose(in);
+		buf_release(&text);
+	}
+}
+
 int
 main(void)
 {
@@ -308,5 +706,17 @@ main(void)
 	test_csv_options();
 	test_csv_hint();
 	test_csv_bad_rows();
+	test_tsv_samples();
+	test_tsv_inline();
+	test_json_samples();
+	test_json_values();
+	test_json_bad_values();
+	test_json_duplicate_keys();
+	test_ndjson_lines();
+	test_json_array_errors();
+	test_field_positions();
+	test_raw_text();
+	test_nesting_limit();
+	test_large_inputs();
 	return tap_done();
 }

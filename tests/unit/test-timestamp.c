@@ -21,10 +21,16 @@ check_in(const struct time_zone *tz, const char *text,
 	int64_t ms = 0;
 	enum timestamp_status got;
 	char what[512], iso[TIMESTAMP_LEN + 1];
+	const char *zone;
 
 	got = timestamp_parse(text, strlen(text), tz, &ms);
-	snprintf(what, sizeof what, "'%s' in %s is %s", text,
-	    tz == NULL ? "NULL" : tz->kind == TIME_ZONE_NAMED ? tz->name : "fixed",
+	if (tz == NULL)
+		zone = "no zone";
+	else if (tz->kind == TIME_ZONE_NAMED)
+		zone = tz->name;
+	else
+		zone = "fixed offset";
+	snprintf(what, sizeof what, "'%s' in %s is %s", text, zone,
 	    status_names[want]);
 	tap_check(got == want, what, __FILE__, __LINE__);
 	if (got != want)
@@ -233,9 +239,11 @@ test_fixed_zones(void)
 	char err[256];
 
 	CHECK(time_zone_parse("UTC", &tz, err, sizeof err));
-	CHECK(tz.kind == TIME_ZONE_FIXED && tz.offset == 0);
+	CHECK(tz.kind == TIME_ZONE_FIXED);
+	CHECK(tz.offset == 0);
 	CHECK(time_zone_parse("+05:30", &tz, err, sizeof err));
-	CHECK(tz.kind == TIME_ZONE_FIXED && tz.offset == 19800);
+	CHECK(tz.kind == TIME_ZONE_FIXED);
+	CHECK(tz.offset == 19800);
 	check_in(&tz, "2024-05-01 10:00:00", TIMESTAMP_NO_ZONE, "2024-05-01T04:30:00.000Z");
 	check_in(&tz, "2024-05-01", TIMESTAMP_NO_ZONE, "2024-04-30T18:30:00.000Z");
 	check_in(&tz, "2024-05-01 10:00:00Z", TIMESTAMP_OK, "2024-05-01T10:00:00.000Z");
@@ -312,6 +320,10 @@ test_named_zones(void)
 	check_in(&ny, "1800-06-01 12:00:00", TIMESTAMP_NO_ZONE, "1800-06-01T16:56:02.000Z");
 	check_in(&ny, "9999-12-31 18:00:00", TIMESTAMP_NO_ZONE, "9999-12-31T23:00:00.000Z");
 	check_in(&ny, "9999-12-31 19:00:00", TIMESTAMP_INVALID, NULL);
+
+	/* UTC and fixed offsets ignore the zone that the named zone set. */
+	check("2024-07-15 10:00:00", TIMESTAMP_NO_ZONE, "2024-07-15T10:00:00.000Z");
+	check("2024-07-15 10:00:00+01", TIMESTAMP_OK, "2024-07-15T09:00:00.000Z");
 }
 
 static void
@@ -341,6 +353,10 @@ main(void)
 {
 	char err[256];
 
+	/* Results must not depend on the machine's zone, so run with an odd
+	 * one (UTC+12:45 in winter) set. */
+	setenv("TZ", ":Pacific/Chatham", 1);
+	tzset();
 	if (!time_zone_parse("UTC", &utc, err, sizeof err))
 		return 1;
 	test_iso();

@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -122,6 +125,95 @@ test_decimals(void)
 	check_number("9223372036854775807.0", NUMBER_INEXACT, NULL);
 }
 
+/* Write the shortest %e form that reads back as VALUE, found by trying
+ * every precision: slow, but independent of the library's shortcut. */
+static void
+shortest_form(double value, char *out, size_t size)
+{
+	for (int precision = 0; precision < 17; precision++) {
+		snprintf(out, size, "%.*e", precision, value);
+		if (strtod(out, NULL) == value)
+			return;
+	}
+}
+
+static uint64_t
+next_random(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* Random decimals of 14 to 18 digits in %e form, with a nonzero last
+ * digit, compared with the brute-force shortest form. */
+static void
+test_random_decimals(void)
+{
+	uint64_t state = 0x2545f4914f6cdd1dULL;
+	int mismatches = 0, exact = 0, inexact = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char text[64], shortest[64];
+		int n = 14 + (int)(next_random(&state) % 5);
+		int exponent = (int)(next_random(&state) % 640) - 320;
+		struct buf out = BUF_INIT;
+		enum number_class got, want;
+		size_t len;
+
+		len = (size_t)snprintf(text, sizeof text, "%d.", (int)(next_random(&state) % 9) + 1);
+		for (int d = 1; d < n; d++)
+			text[len++] = (char)('0' + next_random(&state) % 10);
+		if (text[len - 1] == '0')
+			text[len - 1] = '7';
+		snprintf(text + len, sizeof text - len, "e%+03d", exponent);
+
+		shortest_form(strtod(text, NULL), shortest, sizeof shortest);
+		want = strcmp(shortest, text) == 0 ? NUMBER_EXACT : NUMBER_INEXACT;
+		got = number_classify(text, strlen(text), &out);
+		if (got != want && mismatches++ < 5)
+			printf("# %s is %s, want %s (shortest %s)\n", text,
+			    class_names[got], class_names[want], shortest);
+		if (want == NUMBER_EXACT)
+			exact++;
+		else
+			inexact++;
+		buf_release(&out);
+	}
+	printf("# %d exact and %d inexact random decimals\n", exact, inexact);
+	CHECK(mismatches == 0);
+	CHECK(exact > 1000);
+	CHECK(inexact > 1000);
+}
+
+/* The shortest form of any finite double is exact. */
+static void
+test_random_doubles(void)
+{
+	uint64_t state = 0x9e3779b97f4a7c15ULL;
+	int failures = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		uint64_t bits = next_random(&state);
+		double value;
+		char text[64];
+		struct buf out = BUF_INIT;
+
+		memcpy(&value, &bits, sizeof value);
+		if (!isfinite(value))
+			continue;
+		shortest_form(value, text, sizeof text);
+		if (number_classify(text, strlen(text), &out) != NUMBER_EXACT ||
+		    strtod(out.data, NULL) != value) {
+			if (failures++ < 5)
+				printf("# shortest form %s is not exact\n", text);
+		}
+		buf_release(&out);
+	}
+	CHECK(failures == 0);
+}
+
 static void
 test_invalid(void)
 {
@@ -187,6 +279,8 @@ main(void)
 {
 	test_integers();
 	test_decimals();
+	test_random_decimals();
+	test_random_doubles();
 	test_invalid();
 	test_bools();
 	return tap_done();

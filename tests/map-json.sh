@@ -1,0 +1,179 @@
+#!/bin/sh
+# heap-map on NDJSON and JSON arrays: numbers, booleans, nested objects,
+# arrays and keys that come with each row.
+. "$top_srcdir/tests/lib.sh"
+
+users="$TEST_DATA/map/users.ndjson"
+
+check 'ndjson keeps numbers, flattens objects' '
+	heap-map -o user -k user_id "$users" >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"plan":"pro","ltv":12.5,"active":"true","address.city":"Oslo","address.zip":"0150","tags":"a||b"}}
+	{"identity":"42","properties":{"ltv":"9007199254740993","active":"false","address.city":"Lima","tags":""}}
+	EOT
+	test_cmp expect out &&
+	echo "heap-map: read 2 rows, wrote 2 records, rejected 0" >expect &&
+	test_cmp expect err
+'
+
+check 'arrays as json text' '
+	heap-map -q -o user -k user_id -m tags --arrays json "$users" >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"tags":"[\"a\",\"b\"]"}}
+	{"identity":"42","properties":{"tags":"[]"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'big numbers rejected on request' '
+	expect_code 1 heap-map -o user -k user_id --big-numbers reject -r rej.ndjson "$users" >out 2>err &&
+	head -n 1 out >first &&
+	test "$(wc -l <out)" -eq 1 &&
+	grep_or_show "^heap-map: .*users.ndjson:2:[0-9]*: number '\''9007199254740993'\'' in column '\''ltv'\'' does not fit a double without losing digits (--big-numbers string sends it as text)$" err &&
+	grep_or_show "\"line\":2,.*\"raw\":\"{\\\\\"user_id\\\\\":42," rej.ndjson
+'
+
+check 'number kinds from json' '
+	cat >in.ndjson <<-\EOT &&
+	{"id":"a","n":1.5,"m":-0,"e":2.5e3}
+	{"id":"b","n":12345678901234567890,"m":0.12345678901234567890,"e":1e400}
+	{"id":"c","n":9007199254740992,"m":-9007199254740993}
+	EOT
+	heap-map -q -o account -k id in.ndjson >out &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a","properties":{"n":1.5,"m":0,"e":2.5e3}}
+	{"account_id":"b","properties":{"n":"12345678901234567890","m":"0.12345678901234567890","e":"1e400"}}
+	{"account_id":"c","properties":{"n":9007199254740992,"m":"-9007199254740993"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'string type keeps digits' '
+	echo "{\"id\":\"a\",\"zip\":1234,\"ok\":true}" |
+		heap-map -q -o account -k id -m zip:string -m ok:string >out &&
+	echo "{\"account_id\":\"a\",\"properties\":{\"zip\":\"1234\",\"ok\":\"true\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'number type on json values' '
+	printf "%s\n" "{\"id\":\"a\",\"n\":\"12\"}" "{\"id\":\"b\",\"n\":true}" "{\"id\":\"c\",\"n\":7}" >in.ndjson &&
+	expect_code 1 heap-map -o account -k id -m n:number in.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a","properties":{"n":12}}
+	{"account_id":"c","properties":{"n":7}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.ndjson:2:[0-9]*: value '\''true'\'' in column '\''n'\'' is not a number$" err
+'
+
+check 'json array input' '
+	cat >in.json <<-\EOT &&
+	[
+	  {"account_id": "a1", "seats": 40, "owner": {"name": "Ann", "tags": null}},
+	  {"account_id": "a2", "seats": null, "owner": {"name": "Bob"}}
+	]
+	EOT
+	heap-map -o account -k account_id in.json >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a1","properties":{"seats":40,"owner.name":"Ann"}}
+	{"account_id":"a2","properties":{"owner.name":"Bob"}}
+	EOT
+	test_cmp expect out &&
+	heap-map -q -o account -k account_id --nulls empty in.json >out &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a1","properties":{"seats":40,"owner.name":"Ann","owner.tags":""}}
+	{"account_id":"a2","properties":{"seats":"","owner.name":"Bob"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'map nested field by dotted name' '
+	heap-map -q -o user -k user_id -m address.city=city "$users" >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"city":"Oslo"}}
+	{"identity":"42","properties":{"city":"Lima"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'missing key rejects the row' '
+	printf "%s\n" "{\"id\":\"a\"}" "{\"name\":\"b\"}" "{\"id\":null}" "{\"id\":\" \"}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id -r rej.ndjson in.ndjson >out 2>err &&
+	echo "{\"identity\":\"a\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	sed "s/^\(heap-map: in.ndjson:[0-9]*\):[0-9]*:/\1:COL:/" err >masked &&
+	cat >expect <<-\EOT &&
+	heap-map: in.ndjson:2: identity column '\''id'\'' is missing
+	heap-map: in.ndjson:3:COL: identity is null
+	heap-map: in.ndjson:4:COL: identity is empty
+	heap-map: read 4 rows, wrote 1 records, rejected 3
+	EOT
+	test_cmp expect masked &&
+	grep_or_show "{\"program\":\"heap-map\",\"file\":\"in.ndjson\",\"line\":2,\"reason\":\"identity column '\''id'\'' is missing\",\"raw\":\"{\\\\\"name\\\\\":\\\\\"b\\\\\"}\"}" rej.ndjson
+'
+
+check 'numeric key uses its digits' '
+	printf "%s\n" "{\"id\":12345678901234567890,\"a\":1}" "{\"id\":1.50,\"a\":2}" >in.ndjson &&
+	heap-map -q -o user -k id in.ndjson >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"12345678901234567890","properties":{"a":1}}
+	{"identity":"1.50","properties":{"a":2}}
+	EOT
+	test_cmp expect out
+'
+
+check 'json field id is refused' '
+	printf "%s\n" "{\"email\":\"a@example.com\",\"Id\":7}" >in.ndjson &&
+	expect_code 2 heap-map -o user -k email in.ndjson >out 2>err &&
+	test_cmp /dev/null out &&
+	cat >expect <<-\EOT &&
+	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; use -m Id=NEW_NAME or -x Id
+	EOT
+	test_cmp expect err &&
+	heap-map -q -o user -k email -x Id in.ndjson >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{}}" >expect &&
+	test_cmp expect out
+'
+
+check 'set replaces a json field' '
+	echo "{\"id\":\"a\",\"plan\":\"free\",\"seats\":3}" |
+		heap-map -q -o account -k id --set plan=pro >out &&
+	echo "{\"account_id\":\"a\",\"properties\":{\"seats\":3,\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'long json strings cut once' '
+	python3 -c "
+import json
+for i in range(3):
+    print(json.dumps({\"id\": \"u%d\" % i, \"bio\": \"\\u00e9\" * 1500}))
+" >in.ndjson &&
+	heap-map -o user -k id in.ndjson >out 2>err &&
+	python3 -c "
+import json
+for line in open(\"out\"):
+    assert json.loads(line)[\"properties\"][\"bio\"] == \"\\u00e9\" * 1023
+" &&
+	test "$(grep -c "column '\''bio'\'' has a value of 1500 characters" err)" -eq 1
+'
+
+check 'invalid json rows rejected' '
+	printf "%s\n" "{\"id\":\"a\"}" "{\"id\":" "{\"id\":\"c\"}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id in.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"a","properties":{}}
+	{"identity":"c","properties":{}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.ndjson:2" err
+'
+
+check 'format forced with --from' '
+	printf "%s\n" "{\"id\":\"a\"}" | heap-map -q -o user -k id -f ndjson >out &&
+	echo "{\"identity\":\"a\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	printf "%s\n" "{\"id\":\"a\"}" | expect_code 2 heap-map -q -o user -k id -f csv >out 2>err &&
+	grep_or_show "column '\''id'\'' not found in the header" err
+'
+
+done_testing
