@@ -98,3 +98,16 @@ expect_received() {
 	received_items "$1" "${3:-1}" >actual.canon
 	test_cmp expect.canon actual.canon
 }
+
+# run_sync ARGS...: run heap-sync with its messages in the file err, and
+# show them when it fails, so a failing check explains itself.
+run_sync() {
+	if heap-sync "$@" 2>err; then
+		return 0
+	else
+		status=$?
+		echo "heap-sync $* exited with status $status:" >&2
+		cat err >&2
+		return "$status"
+	fi
+}

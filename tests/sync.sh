@@ -97,11 +97,11 @@ check 'values are never expanded by a shell' '
 '
 
 check 'dry run sends and records nothing' '
-	heap-sync --dry-run users.conf >requests 2>err &&
+	run_sync --dry-run users.conf >requests &&
 	grep_or_show "read 2,.* would send 2 in" err &&
 	grep_or_show "u1" requests &&
 	test "$(received_count)" -eq 0 &&
-	heap-sync --dry-run --dry-run-output requests.txt users.conf >out 2>err &&
+	run_sync --dry-run --dry-run-output requests.txt users.conf >out &&
 	test ! -s out &&
 	grep_or_show "u2" requests.txt
 '
@@ -111,7 +111,7 @@ check 'relative paths follow the config file' '
 	(cd elsewhere && heap-sync ../users.conf 2>err) &&
 	test -f state/users.state &&
 	test "$(received_count)" -eq 2 &&
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 2, duplicates 0, sent 0, rejected by Heap 0, failed 0" err
 '
 
@@ -122,7 +122,7 @@ check 'locked state exits with the holder' '
 	expect_code 3 heap-sync users.conf 2>err &&
 	grep_or_show "state .state/users.state. is locked by another run (pid 1 on testhost" err &&
 	grep_or_show "use --wait SECONDS" err &&
-	heap-sync --wait 20 users.conf 2>err &&
+	run_sync --wait 20 users.conf &&
 	grep_or_show "unchanged 2" err
 '
 
@@ -133,7 +133,7 @@ check 'rejected rows counted and exit 1' '
 	grep_or_show "read 3, rejected by mapping 1, unchanged 1, duplicates 0, sent 1," err &&
 	grep_or_show "\"program\":\"heap-map\"" rejects.ndjson &&
 	echo "max_rejected = 1" >>rej.conf &&
-	heap-sync rej.conf 2>err &&
+	run_sync rej.conf &&
 	grep_or_show "read 3, rejected by mapping 1, unchanged 2," err
 '
 
@@ -182,7 +182,7 @@ check 'sigterm commits what heap accepted' '
 	test "$first" -gt 0 && test "$first" -lt 40 &&
 	grep_or_show "read 40,.* sent $first, rejected by Heap 0, failed 0, not sent $((40 - first))\$" err &&
 	middle=$(($(received_count) + 1)) &&
-	heap-sync many.conf 2>err &&
+	run_sync many.conf &&
 	grep_or_show "read 40,.* unchanged $first, duplicates 0, sent $((40 - first))," err &&
 	received_items users "$before" | sort -u | wc -l >count &&
 	echo 40 >expect &&
