@@ -115,6 +115,12 @@ check 'relative paths follow the config file' '
 	grep_or_show "read 2, rejected by mapping 0, unchanged 2, duplicates 0, sent 0, rejected by Heap 0, failed 0" err
 '
 
+check 'quiet run prints nothing' '
+	heap-sync -q users.conf >out 2>err &&
+	test ! -s out &&
+	test ! -s err
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
