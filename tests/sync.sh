@@ -196,4 +196,24 @@ check 'sigterm commits what heap accepted' '
 	test "$(received_items users "$before" | wc -l)" -eq 40
 '
 
+# Ctrl-C at a terminal sends SIGINT to the whole process group, commit
+# stage included; setsid gives the run a group of its own to signal.
+check 'ctrl-c commits what heap accepted' '
+	seq 1 40 | sed "s/^/c/" | { echo id; cat; } >ctrlc.csv &&
+	printf "input = ctrlc.csv\nobject = user\nkey = id\nstate = ctrlc.state\nbatch_size = 1\njobs = 1\n" >ctrlc.conf &&
+	before=$(($(received_count) + 1)) &&
+	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
+	{ setsid heap-sync ctrlc.conf 2>err & } &&
+	pid=$! &&
+	sleep 1.5 &&
+	kill -INT -- "-$pid" &&
+	set +e && wait "$pid"; status=$? && set -e &&
+	server_control "{\"rules\":[]}" &&
+	test "$status" -eq 5 &&
+	accepted=$(received_items users "$before" | wc -l) &&
+	test "$accepted" -gt 0 && test "$accepted" -lt 40 &&
+	committed=$(sqlite3 ctrlc.state "select count(*) from records") &&
+	test "$committed" -eq "$accepted"
+'
+
 done_testing
