@@ -115,6 +115,19 @@ check 'relative paths follow the config file' '
 	grep_or_show "read 2, rejected by mapping 0, unchanged 2, duplicates 0, sent 0, rejected by Heap 0, failed 0" err
 '
 
+check 'full run sends everything again' '
+	run_sync --full users.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 0, sent 2," err &&
+	run_sync users.conf &&
+	grep_or_show "unchanged 2, duplicates 0, sent 0," err
+'
+
+check 'config with crlf and blanks' '
+	printf "# made on Windows\r\n\r\n  input\t=  users.csv  \r\nobject=user\r\nkey = id\r\nstate = state/users.state\r\n" >crlf.conf &&
+	run_sync crlf.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 2," err
+'
+
 check 'quiet run prints nothing' '
 	heap-sync -q users.conf >out 2>err &&
 	test ! -s out &&
