@@ -210,7 +210,7 @@ check 'sigterm commits what heap accepted' '
 '
 
 # Ctrl-C at a terminal sends SIGINT to the whole process group, commit
-# stage included; setsid gives the run a group of its own to signal.
+# stage included, so setsid gives the run a group of its own to signal.
 check 'ctrl-c commits what heap accepted' '
 	seq 1 40 | sed "s/^/c/" | { echo id; cat; } >ctrlc.csv &&
 	printf "input = ctrlc.csv\nobject = user\nkey = id\nstate = ctrlc.state\nbatch_size = 1\njobs = 1\n" >ctrlc.conf &&
