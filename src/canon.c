@@ -93,7 +93,8 @@ append_number(struct buf *out, const json_t *value)
 
 	/* A real with no fraction is spelled like the integer it equals, so
 	 * 1.0 and 1e0 match 1 (and -0.0 matches 0).  Other reals use 17
-	 * significant digits, which name each double exactly once. */
+	 * significant digits, enough to round-trip a double, so two reals
+	 * print alike only when they are the same double. */
 	d = json_real_value(value);
 	if (d == trunc(d) && d >= -9223372036854775808.0 &&
 	    d < 9223372036854775808.0)

@@ -27,7 +27,7 @@ enum object_type object_type_parse(const char *name);
 /* Return the record field that holds the key of TYPE. */
 const char *object_key_field(enum object_type type);
 
-/* What heap-diff and the state file need to know about one record. */
+/* Key, type and hashes of one record, as heap-diff and the state use them. */
 struct record_digest {
 	enum object_type type;
 	const char *key;        /* borrowed from the record; valid until the
@@ -43,10 +43,10 @@ struct record_digest {
 
 #define RECORD_DIGEST_INIT { OBJECT_NONE, NULL, 0, "", 0, 0, NULL, BUF_INIT }
 
-/* Parse one NDJSON line into D.  Returns false with a reason in WHY
- * (lowercase, no final period) when the line is not a Heap record:
- * invalid JSON, no key field, a key that is not a non-empty string,
- * properties that are not an object, or an event without
+/* Parse one NDJSON line into D.  Returns false when the line is not a
+ * Heap record, with the reason in WHY (lowercase, no final period).
+ * Reasons are invalid JSON, no key field, a key that is not a non-empty
+ * string, properties that are not an object, or an event without
  * idempotency_key. */
 bool record_digest_parse(struct record_digest *d, const char *line,
     size_t len, char *why, size_t why_size);

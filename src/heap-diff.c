@@ -1,5 +1,5 @@
-/* heap-diff: pass on only the Heap records that the state file says
- * Heap does not have yet; with --commit, record what Heap accepted. */
+/* heap-diff: pass on only the Heap records that Heap does not have yet,
+ * according to the state file.  With --commit, record what Heap accepted. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,6 +22,9 @@
  * whichever comes first. */
 #define BATCH_RECORDS 10000
 #define BATCH_MS 1000
+
+/* Bytes of standard output buffered between writes. */
+#define OUTPUT_BUFFER (64 * 1024)
 
 /* Per-record messages after this many are counted but not printed. */
 #define MAX_RECORD_MESSAGES 100
@@ -165,11 +168,16 @@ digest(struct run *run, struct record_digest *d, const char *line,
 	if (d->type == run->type)
 		return true;
 
-	if (run->read - run->rejected == 1)
+	if (run->read - run->rejected == 1 && run->state_type != OBJECT_NONE)
 		fatal(EXIT_INPUT, "state '%s' is for %s records, but %s:%lu is "
 		    "%s %s record; give each object type its own state file",
 		    run->state_path, object_type_name(run->type),
 		    run->input_name, run->line,
+		    d->type == OBJECT_ACCOUNT || d->type == OBJECT_EVENT ?
+		    "an" : "a", object_type_name(d->type));
+	if (run->read - run->rejected == 1)
+		fatal(EXIT_INPUT, "--type is %s, but %s:%lu is %s %s record",
+		    object_type_name(run->type), run->input_name, run->line,
 		    d->type == OBJECT_ACCOUNT || d->type == OBJECT_EVENT ?
 		    "an" : "a", object_type_name(d->type));
 	snprintf(why, sizeof why, "%s record in a stream of %s records",
@@ -447,8 +455,7 @@ main(int argc, char **argv)
 	if (run.type == OBJECT_NONE)
 		run.type = run.state_type;
 
-	static char out_buf[1 << 16];
-	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+	setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);
 	status = run.commit ? run_commit(&run, st, &in) :
 	    run_diff(&run, st, &in);
 	state_close(st);

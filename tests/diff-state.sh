@@ -56,6 +56,15 @@ check 'first commit fixes the type' '
 	JSON
 '
 
+check 'type option rejects another stream' '
+	heap-diff -s t.state </dev/null &&
+	expect_code 3 heap-diff -s t.state --type account >out 2>err <<-JSON &&
+	$user
+	JSON
+	test ! -s out &&
+	grep_or_show "^heap-diff: --type is account, but <stdin>:1 is a user record" err
+'
+
 check 'type given at creation is recorded' '
 	heap-diff -s e.state --type event </dev/null &&
 	test "$(sqlite3 e.state "SELECT value FROM meta WHERE name = \"object_type\"")" = event &&

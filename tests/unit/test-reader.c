@@ -179,6 +179,7 @@ test_format_detection(void)
 		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
 		struct reader *r = reader_open(in, "test", &auto_opts, &err);
 
+		CHECK(r != NULL);
 		CHECK(r != NULL && reader_format(r) == cases[i].want);
 		reader_free(r);
 		fclose(in);
@@ -256,7 +257,12 @@ test_csv_options(void)
 	struct reader_options null_word = { FORMAT_CSV, 0, "\\N",
 		ARRAYS_JOIN };
 
+	struct reader_options quote = { FORMAT_CSV, '"', NULL, ARRAYS_JOIN };
+
 	CHECK_TEXT("a;b\n1,5;2\n", &semi, "2: a=T1,5 b=T2\n");
+	CHECK_TEXT("a;b\n\"x;y\";\"\"\n", &semi, "2: a=Tx;y b=T\n");
+	CHECK_TEXT("a\"b\n", &quote, "open 0:0: invalid delimiter: a quote "
+	    "or a line end cannot separate fields\n");
 	CHECK_TEXT("a,b\n\\N,\n", &null_word, "2: a=N b=N\n");
 	CHECK_TEXT("a,b\n\\Nx,\"\"\n", &null_word, "2: a=T\\\\Nx b=T\n");
 }
@@ -264,6 +270,7 @@ test_csv_options(void)
 static void
 test_csv_hint(void)
 {
+	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
 	struct reader_error err;
 	FILE *in = open_text(S("a;b;c\n1;2;3\n"));
 	struct reader *r = reader_open(in, "test", &auto_opts, &err);
@@ -272,12 +279,22 @@ test_csv_hint(void)
 	CHECK(r != NULL);
 	CHECK_STR(reader_hint(r), "header has one column 'a;b;c'; if the "
 	    "file is separated by ';', use -d ';'");
-	CHECK(reader_next(r, &row, &err) == READ_ROW && row.count == 1);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.count == 1);
+	reader_free(r);
+	fclose(in);
+
+	in = open_text(S("a\tb\n1\t2\n"));
+	r = reader_open(in, "test", &csv_opts, &err);
+	CHECK(r != NULL);
+	CHECK_STR(reader_hint(r), "header has one column 'a?b'; if the file "
+	    "is separated by tabs, read it as TSV");
 	reader_free(r);
 	fclose(in);
 
 	in = open_text(S("a,b\n1,2\n"));
 	r = reader_open(in, "test", &auto_opts, &err);
+	CHECK(r != NULL);
 	CHECK(r != NULL && reader_hint(r) == NULL);
 	reader_free(r);
 	fclose(in);
@@ -350,6 +367,8 @@ test_tsv_inline(void)
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\tb\\0c\n", &auto_opts,
+	    "open 1:2: header column 2 contains a NUL byte\n");
 	CHECK_TEXT("a\ta\n", &auto_opts,
 	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
 }
@@ -615,6 +634,7 @@ test_raw_text(void)
 	CHECK_RAW("a,b\r\n1,\"x\r\ny\"\r\n", &auto_opts, "1,\"x\r\ny\"");
 	CHECK_RAW("a,b\n1,2,3\n", &auto_opts, "1,2,3");
 	CHECK_RAW("a\tb\nx\\\ny\t2\n", &auto_opts, "x\\\ny\t2");
+	CHECK_RAW("a\tb\r\n1\t2\r\n", &auto_opts, "1\t2");
 	CHECK_RAW("{\"a\": 1}\r\n", &auto_opts, "{\"a\": 1}");
 	CHECK_RAW("{\"a\":1,\"a\":2}\n", &auto_opts, "{\"a\":1,\"a\":2}");
 	CHECK_RAW("[ {\"a\":\n1} , 2]", &auto_opts, "{\"a\":\n1}");
@@ -674,7 +694,10 @@ test_large_inputs(void)
 			buf_addf(&text, cases[c].row, i);
 		buf_adds(&text, cases[c].footer);
 		r = open_ok(&in, text.data, text.len, &auto_opts);
-		CHECK(r != NULL && text.len > 4 * READER_CHUNK);
+		CHECK(r != NULL);
+		CHECK(text.len > 4 * READER_CHUNK);
+		if (r == NULL)
+			continue;
 
 		while ((st = reader_next(r, &row, &err)) == READ_ROW) {
 			if (count < rows && (row.count != 2 ||
@@ -696,6 +719,87 @@ test_large_inputs(void)
 	}
 }
 
+static void
+test_row_size_limit(void)
+{
+	struct buf text = BUF_INIT;
+	struct reader_error err;
+	struct row row;
+	FILE *in;
+	struct reader *r;
+
+	buf_adds(&text, "a,b\n1,2\n3,\"");
+	for (int i = 0; i < 3 * READER_CHUNK / 8; i++)
+		buf_adds(&text, "no end, ");
+	r = open_ok(&in, text.data, text.len, &auto_opts);
+	CHECK(r != NULL);
+	r->max_row = READER_CHUNK;
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(reader_next(r, &row, &err) == READ_FATAL);
+	CHECK(err.line == 3);
+	CHECK_STR(err.reason, "row starting at line 3 is longer than 262144 "
+	    "bytes; "
+	    "check for an unterminated quote or bracket");
+	reader_free(r);
+	fclose(in);
+	buf_release(&text);
+}
+
+/* Rows reuse the previous row's keys while they match; any change in
+ * the keys, their nesting or their count must still be seen. */
+static void
+test_json_key_reuse(void)
+{
+	CHECK_TEXT("{\"a\":{\"b\":1}}\n{\"a\":1,\"b\":2}\n{\"a\":{\"b\":3}}\n",
+	    &auto_opts, "1: a.b=#1\n2: a=#1 b=#2\n3: a.b=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2,\"c\":3}\n{\"a\":1,\"b\":2}\n"
+	    "{\"a\":1,\"b\":2,\"a\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2 c=#3\n2: a=#1 b=#2\nbad 3:14: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"b\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\nbad 2:14: duplicate key 'b'\n");
+	CHECK_TEXT("{\"a\\u0062\":1}\n{\"ab\":2}\n{\"a\\u0062\":3,\"ab\":4}\n",
+	    &auto_opts, "1: ab=#1\n2: ab=#2\nbad 3:14: duplicate key 'ab'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"c\\x\":3}\n"
+	    "{\"a\":1,\"b\":2,\"c\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\n"
+	    "bad 2:16: invalid JSON: invalid escape '\\x' in a string\n"
+	    "3: a=#1 b=#2 c=#3\n");
+	CHECK_TEXT("{\"x\":1,\"y\":2}\n{\"x\":1,\"z\":2,\"y\":3}\n", &auto_opts,
+	    "1: x=#1 y=#2\n2: x=#1 z=#2 y=#3\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":2}}\n"
+	    "{\"a\":{\"b\":1},\"c\":{\"d\":2}}\n{\"a\":{\"b\":1,\"c\":{\"d\":2}}}\n",
+	    &auto_opts, "1: a.b=#1 c.b=#2\n2: a.b=#1 c.d=#2\n3: a.b=#1 a.c.d=#2\n");
+	CHECK_TEXT("{\"ab\":1}\n{\"a\":2}\n{\"ab\":3}\n", &auto_opts,
+	    "1: ab=#1\n2: a=#2\n3: ab=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":{\"c\":2}}\n{\"a\":1,\"b.c\":2,\"b\":{\"c\":3}}\n",
+	    &auto_opts, "1: a=#1 b.c=#2\nbad 2:21: duplicate key 'b.c'\n");
+}
+
+static void
+test_ndjson_pretty_hint(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("{\n  \"a\": 1\n}\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_hint(r) == NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK_STR(reader_hint(r), "line 1 contains only '{', but NDJSON needs "
+	    "one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'");
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("{\"a\":}\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK(reader_hint(r) == NULL);
+	reader_free(r);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -712,11 +816,14 @@ main(void)
 	test_json_values();
 	test_json_bad_values();
 	test_json_duplicate_keys();
+	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_pretty_hint();
 	test_json_array_errors();
 	test_field_positions();
 	test_raw_text();
 	test_nesting_limit();
 	test_large_inputs();
+	test_row_size_limit();
 	return tap_done();
 }
