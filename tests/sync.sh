@@ -103,7 +103,8 @@ check 'dry run sends and records nothing' '
 	test "$(received_count)" -eq 0 &&
 	run_sync --dry-run --dry-run-output requests.txt users.conf >out &&
 	test ! -s out &&
-	grep_or_show "u2" requests.txt
+	grep_or_show "u2" requests.txt &&
+	test ! -e state/users.state
 '
 
 check 'relative paths follow the config file' '
