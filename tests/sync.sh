@@ -157,6 +157,16 @@ check 'rejected rows counted and exit 1' '
 	grep_or_show "read 3, rejected by mapping 1, unchanged 2," err
 '
 
+check 'duplicate keys counted and exit 1' '
+	printf "id,plan\nd1,pro\nd1,free\n" >dup.csv &&
+	printf "input = dup.csv\nobject = user\nkey = id\nstate = dup.state\n" >dup.conf &&
+	expect_code 1 heap-sync dup.conf 2>err &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 1, sent 1," err &&
+	echo "max_rejected = 1" >>dup.conf &&
+	run_sync dup.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 1, duplicates 1, sent 0," err
+'
+
 check 'failing source names the stage' '
 	printf "source = printf '\''id,plan\\\\nu9,x\\\\n'\''; exit 7\nobject = user\nkey = id\nstate = state/users.state\n" >fail.conf &&
 	expect_code 3 heap-sync fail.conf 2>err &&
