@@ -84,7 +84,9 @@ append_integer(struct buf *out, int64_t n)
 static void
 append_number(struct buf *out, const json_t *value)
 {
+	char text[32];
 	double d;
+	int n;
 
 	if (json_is_integer(value)) {
 		append_integer(out, (int64_t)json_integer_value(value));
@@ -97,10 +99,14 @@ append_number(struct buf *out, const json_t *value)
 	 * print alike only when they are the same double. */
 	d = json_real_value(value);
 	if (d == trunc(d) && d >= -9223372036854775808.0 &&
-	    d < 9223372036854775808.0)
+	    d < 9223372036854775808.0) {
 		append_integer(out, (int64_t)d);
-	else
-		buf_addf(out, "%.17g", d);
+		return;
+	}
+
+	/* One snprintf into a local buffer, as buf_addf would format twice. */
+	n = snprintf(text, sizeof text, "%.17g", d);
+	buf_add(out, text, (size_t)n);
 }
 
 static int

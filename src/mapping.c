@@ -426,19 +426,23 @@ json_field_slot(struct mapping *m, const struct field *f)
 	return s;
 }
 
-/* Find the plan for field F, the field at position I of the row. */
-static struct slot
+/* Find the plan for field F, the field at position I of the row.  The
+ * result stays valid until the next call. */
+static const struct slot *
 field_slot(struct mapping *m, const struct field *f, size_t i)
 {
+	static const struct slot unplanned = { 0, NULL, NULL, 0, NULL };
 	struct cached_slot *cached;
 
 	if (m->slots) {
 		if (f->column >= 1 && f->column <= m->slot_count)
-			return m->slots[f->column - 1];
-		return (struct slot){ 0, NULL, f->name, f->name_len, NULL };
+			return &m->slots[f->column - 1];
+		return &unplanned;
 	}
-	if (i >= CACHED_FIELDS)
-		return json_field_slot(m, f);
+	if (i >= CACHED_FIELDS) {
+		m->uncached_slot = json_field_slot(m, f);
+		return &m->uncached_slot;
+	}
 
 	cached = &m->cache[i];
 	if (cached->name.len != f->name_len || cached->name.data == NULL ||
@@ -449,7 +453,7 @@ field_slot(struct mapping *m, const struct field *f, size_t i)
 		props_quote_name(&cached->quoted_name, f->name, f->name_len);
 		cached->slot.quoted_name = &cached->quoted_name;
 	}
-	return cached->slot;
+	return &cached->slot;
 }
 
 static bool
@@ -459,20 +463,20 @@ add_properties(struct mapping *m, const struct row *row,
 	props_begin(&m->props);
 	for (size_t i = 0; i < row->count; i++) {
 		const struct field *f = &row->fields[i];
-		struct slot s = field_slot(m, f, i);
+		const struct slot *s = field_slot(m, f, i);
 
-		if (s.roles & ROLE_SPECIAL) {
-			if (s.roles & ROLE_KEY)
+		if (s->roles & ROLE_SPECIAL) {
+			if (s->roles & ROLE_KEY)
 				keys->key = f;
-			if (s.roles & ROLE_EVENT)
+			if (s->roles & ROLE_EVENT)
 				keys->event = f;
-			if (s.roles & ROLE_TIMESTAMP)
+			if (s->roles & ROLE_TIMESTAMP)
 				keys->timestamp = f;
-			if (s.roles & ROLE_INSERT_ID)
+			if (s->roles & ROLE_INSERT_ID)
 				keys->insert_id = f;
 		}
-		for (struct rule *r = s.rules; r; r = r->next)
-			if (!mapping_add_property(m, r, &s, f, err))
+		for (struct rule *r = s->rules; r; r = r->next)
+			if (!mapping_add_property(m, r, s, f, err))
 				return false;
 	}
 	for (size_t i = 0; i < m->constant_count; i++) {

@@ -113,6 +113,7 @@ struct mapping {
 	size_t warned_count;
 
 	struct cached_slot cache[CACHED_FIELDS];
+	struct slot uncached_slot;  /* the plan of a field beyond the cache */
 
 	bool warned_zone;
 	unsigned long line;  /* line of the row being mapped */
