@@ -45,7 +45,7 @@ db_dir() {
 	printf '%s' "$dir"
 }
 
-# Start PostgreSQL; sets PGHOST, PGPORT, PGUSER and PGDATABASE so that
+# Start PostgreSQL and set PGHOST, PGPORT, PGUSER and PGDATABASE so that
 # plain psql reaches it.  Returns 1 with db_error set when it cannot.
 pg_start() {
 	pg_bin=
@@ -86,8 +86,8 @@ pg_stop() {
 	pg_data=
 }
 
-# Start MariaDB; the function maria runs the client as root against it.
-# Returns 1 with db_error set when it cannot.
+# Start MariaDB, which the function maria then reaches as root.  Returns
+# 1 with db_error set when it cannot.
 maria_start() {
 	if ! command -v mariadbd >/dev/null && ! [ -x /usr/sbin/mariadbd ]; then
 		db_error="MariaDB is not installed (run scripts/install-deps)"
@@ -97,6 +97,7 @@ maria_start() {
 		db_error="mariadb-install-db is missing"
 		return 1
 	fi
+
 	maria_user=$(id -un)
 	[ "$(id -u)" -ne 0 ] || maria_user=mysql
 	dir=$(db_dir maria "$maria_user")
@@ -107,11 +108,13 @@ maria_start() {
 		return 1
 	}
 	maria_dir=$dir
+
 	mariadbd_path=$(command -v mariadbd || echo /usr/sbin/mariadbd)
 	"$mariadbd_path" --no-defaults --datadir="$dir/data" --user="$maria_user" \
 		--socket="$dir/sock" --pid-file="$dir/pid" --skip-networking \
 		--log-error="$dir/server.log" --innodb-flush-log-at-trx-commit=0 \
 		--character-set-server=utf8mb4 >/dev/null 2>&1 &
+
 	tries=0
 	until maria -e 'select 1' >/dev/null 2>&1; do
 		tries=$((tries + 1))

@@ -64,4 +64,23 @@ check 'third sync reports nothing to send' '
 	grep_or_show "events.conf: read 12,.* unchanged 12, duplicates 0, sent 0," err
 '
 
+# The README quotes the demo's output and shows heap-map on the demo's
+# database: both must stay true.
+check 'readme summary line matches demo' '
+	line=$(sed -n "s/^    \(heap-sync: users.conf: .*\)/\1/p" "$top_srcdir/README.md") &&
+	test -n "$line" &&
+	if ! grep -F -x -q "$line" err; then
+		echo "the demo did not print the README line: $line"
+		exit 1
+	fi
+'
+
+check 'readme heap-map example runs' '
+	command=$(sed -n "s/^    \(sqlite3 -csv -header demo.db .*| heap-map .*\)/\1/p" "$top_srcdir/README.md") &&
+	test -n "$command" &&
+	(cd "$demo" && eval "$command") >out &&
+	test "$(wc -l <out)" -eq 3 &&
+	grep_or_show "^{\"identity\":\"u-1001\",\"properties\":{\"email\":\"ada@northwind.example\"" out
+'
+
 done_testing

@@ -33,7 +33,7 @@ rejects = rejects.ndjson
 EOF
 
 check 'sqlite3 csv sync field by field' '
-	heap-sync sqlite.conf 2>err &&
+	run_sync sqlite.conf &&
 	grep_or_show "read 3, rejected by mapping 0, unchanged 0, duplicates 0, sent 3," err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","properties":{"plan":"pro","seats":40,"lifetime_value":12.5,"signed_up":"2024-05-01T10:00:00.000Z","note":"comma, \"quote\"","source":"sqlite"}}
@@ -46,7 +46,7 @@ EOF
 check 'sqlite3 change sends one record' '
 	before=$(($(received_count) + 1)) &&
 	sqlite3 app.db "update users set seats = 41 where id = '\''u1'\''" &&
-	heap-sync sqlite.conf 2>err &&
+	run_sync sqlite.conf &&
 	grep_or_show "read 3,.* unchanged 2, duplicates 0, sent 1," err &&
 	test "$(received_items users "$before" | wc -l)" -eq 1 &&
 	received_items users "$before" | grep -q "\"seats\": 41"
@@ -74,7 +74,7 @@ state = accounts.state
 EOF
 
 check 'ndjson file sync field by field' '
-	heap-sync ndjson.conf 2>err &&
+	run_sync ndjson.conf &&
 	grep_or_show "read 3, rejected by mapping 0, unchanged 0, duplicates 0, sent 3," err &&
 	cat >expect <<\EOF &&
 {"account_id":"a1","properties":{"name":"Acme","seats":40,"city":"Lyon","tags":"b2b||eu"}}
@@ -108,7 +108,7 @@ state = events.state
 EOF
 
 check 'json array file sync field by field' '
-	heap-sync json.conf 2>err &&
+	run_sync json.conf &&
 	grep_or_show "read 2,.* sent 2," err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","event":"Order Placed","timestamp":"2024-05-01T10:00:00.000Z","idempotency_key":"991","properties":{"total":30.5,"items":2,"gift":"true"}}
@@ -119,7 +119,7 @@ EOF
 
 check 'json events are sent once' '
 	before=$(($(received_count) + 1)) &&
-	heap-sync json.conf 2>err &&
+	run_sync json.conf &&
 	grep_or_show "read 2,.* unchanged 2, duplicates 0, sent 0," err &&
 	test "$(received_count)" -eq "$((before - 1))"
 '

@@ -97,7 +97,7 @@ rejects = rejects.ndjson
 EOF
 
 check 'users sync field by field' '
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 3, rejected by mapping 0, unchanged 0, duplicates 0, sent 3, rejected by Heap 0, failed 0" err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","properties":{"email":"ann@example.com","plan":"pro","seats":40,"ltv":1234.5,"visits":4102444800123,"active":"true","signed_up":"2024-05-01T08:00:00.000Z","last_login":"2024-05-02T08:30:00.000Z","birthday":"1990-04-12","prefs.theme":"dark","prefs.beta":"true","note":"a tab\there, a backslash \\ and\na new line"}}
@@ -108,7 +108,7 @@ EOF
 '
 
 check 'accounts sync field by field' '
-	heap-sync accounts.conf 2>err &&
+	run_sync accounts.conf &&
 	grep_or_show "read 2,.* sent 2," err &&
 	cat >expect <<\EOF &&
 {"account_id":"101","properties":{"name":"Acme, Inc.","seats":120,"mrr":4800,"created":"2023-02-14"}}
@@ -118,7 +118,7 @@ EOF
 '
 
 check 'events sync field by field' '
-	heap-sync events.conf 2>err &&
+	run_sync events.conf &&
 	grep_or_show "read 2,.* sent 2," err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","event":"Purchase","timestamp":"2024-05-01T10:00:00.000Z","idempotency_key":"7001","properties":{"amount":30}}
@@ -133,11 +133,11 @@ check 'updates and inserts only are sent' '
 		update users set plan = '\''pro'\'' where id = '\''u2'\'';
 		insert into users (id, plan, active) values ('\''u4'\'', '\''free'\'', false);
 		insert into events values (7003, '\''u4'\'', '\''Signed Up'\'', '\''2024-06-01 12:00:01'\'', 0.5);" &&
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 4,.* unchanged 2, duplicates 0, sent 2," err &&
-	heap-sync accounts.conf 2>err &&
+	run_sync accounts.conf &&
 	grep_or_show "read 2,.* unchanged 2, duplicates 0, sent 0," err &&
-	heap-sync events.conf &&
+	run_sync events.conf &&
 	cat >expect <<\EOF &&
 {"identity":"u2","properties":{"email":"bo@example.com","plan":"pro","seats":1,"ltv":0,"visits":12,"active":"false","signed_up":"2024-01-15T23:59:59.000Z"}}
 {"identity":"u4","properties":{"plan":"free","active":"false"}}
@@ -168,7 +168,7 @@ check 'failed requests are sent next run' '
 	expect_code 1 heap-sync faulty.conf 2>err &&
 	grep_or_show "read 4,.* sent 3, rejected by Heap 0, failed 1" err &&
 	middle=$(($(received_count) + 1)) &&
-	heap-sync faulty.conf 2>err &&
+	run_sync faulty.conf &&
 	grep_or_show "read 4,.* unchanged 3, duplicates 0, sent 1," err &&
 	received_items users "$before" >both &&
 	for i in 1 2 3 4; do

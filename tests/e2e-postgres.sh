@@ -88,7 +88,7 @@ rejects = rejects.ndjson
 EOF
 
 check 'users sync field by field' '
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 3, rejected by mapping 0, unchanged 0, duplicates 0, sent 3, rejected by Heap 0, failed 0" err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","properties":{"email":"ann@example.com","plan":"pro","seats":40,"ltv":1234.5,"visits":4102444800123,"active":"true","signed_up":"2024-05-01T08:00:00.000Z","last_login":"2024-05-02T08:30:00.000Z","birthday":"1990-04-12","prefs.theme":"dark","prefs.beta":"true","note":"likes \"quotes\", commas"}}
@@ -99,7 +99,7 @@ EOF
 '
 
 check 'accounts sync field by field' '
-	heap-sync accounts.conf 2>err &&
+	run_sync accounts.conf &&
 	grep_or_show "read 2,.* sent 2," err &&
 	cat >expect <<\EOF &&
 {"account_id":"101","properties":{"name":"Acme, Inc.","seats":120,"mrr":4800,"created":"2023-02-14","enterprise":"true"}}
@@ -109,7 +109,7 @@ EOF
 '
 
 check 'events sync field by field' '
-	heap-sync events.conf 2>err &&
+	run_sync events.conf &&
 	grep_or_show "read 2,.* sent 2," err &&
 	cat >expect <<\EOF &&
 {"identity":"u1","event":"Purchase","timestamp":"2024-05-01T10:00:00.000Z","idempotency_key":"7001","properties":{"amount":30,"meta.sku":"A-1","meta.qty":2}}
@@ -120,12 +120,16 @@ EOF
 
 check 'second run sends nothing' '
 	before=$(($(received_count) + 1)) &&
-	heap-sync users.conf 2>err &&
-	heap-sync accounts.conf 2>>err &&
-	heap-sync events.conf 2>>err &&
+	run_sync users.conf &&
+	cat err >all &&
+	run_sync accounts.conf &&
+	cat err >>all &&
+	run_sync events.conf &&
+	cat err >>all &&
 	test "$(received_count)" -eq "$((before - 1))" &&
-	grep_or_show "read 3,.* unchanged 3, duplicates 0, sent 0," err &&
-	grep_or_show "read 2,.* unchanged 2, duplicates 0, sent 0," err
+	grep_or_show "users.conf: read 3,.* unchanged 3, duplicates 0, sent 0," all &&
+	grep_or_show "accounts.conf: read 2,.* unchanged 2, duplicates 0, sent 0," all &&
+	grep_or_show "events.conf: read 2,.* unchanged 2, duplicates 0, sent 0," all
 '
 
 check 'updates and inserts only are sent' '
@@ -135,10 +139,10 @@ check 'updates and inserts only are sent' '
 		insert into users (id, plan, active) values ('\''u4'\'', '\''free'\'', true);
 		update accounts set seats = 10 where id = 102;
 		insert into events values (7003, '\''u4'\'', '\''Signed Up'\'', '\''2024-06-01 12:00:01+00'\'', null, null);" &&
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 4,.* unchanged 2, duplicates 0, sent 2," err &&
-	heap-sync accounts.conf &&
-	heap-sync events.conf &&
+	run_sync accounts.conf &&
+	run_sync events.conf &&
 	cat >expect <<\EOF &&
 {"identity":"u2","properties":{"email":"bo@example.com","plan":"pro","seats":1,"ltv":0,"visits":12,"active":"false","signed_up":"2024-01-15T23:59:59.123Z","last_login":"2024-06-01T12:00:00.000Z"}}
 {"identity":"u4","properties":{"plan":"free","active":"true"}}
@@ -172,7 +176,7 @@ check 'failed requests are sent next run' '
 	received_items users "$before" >first &&
 	test "$(wc -l <first)" -eq 4 &&
 	middle=$(($(received_count) + 1)) &&
-	heap-sync faulty.conf 2>err &&
+	run_sync faulty.conf &&
 	grep_or_show "read 6,.* unchanged 4, duplicates 0, sent 2," err &&
 	received_items users "$middle" >second &&
 	test "$(wc -l <second)" -eq 2 &&

@@ -176,4 +176,54 @@ check 'format forced with --from' '
 	grep_or_show "column '\''id'\'' not found in the header" err
 '
 
+check 'json events need their fields' '
+	cat >in.ndjson <<-\EOT &&
+	{"id":"a","ev":"E","ts":"2024-05-01T10:00:00Z"}
+	{"id":"b","ev":"E"}
+	{"id":"c","ts":"2024-05-01T10:00:00Z"}
+	{"id":"d","ev":"E","ts":1714557600}
+	EOT
+	expect_code 1 heap-map -o event -k id -e ev -t ts -i id in.ndjson >out 2>err &&
+	echo "{\"identity\":\"a\",\"event\":\"E\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"idempotency_key\":\"a\",\"properties\":{}}" >expect &&
+	head -n 1 out >first &&
+	test_cmp expect first &&
+	grep_or_show "^heap-map: in.ndjson:2: timestamp column '\''ts'\'' is missing$" err &&
+	grep_or_show "^heap-map: in.ndjson:3: event name column '\''ev'\'' is missing$" err
+'
+
+check 'truncated json array' '
+	printf "[{\"id\":\"a\"},{\"id\":\"b\"}," >in.json &&
+	expect_code 3 heap-map -o user -k id --stats stats in.json >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"a","properties":{}}
+	{"identity":"b","properties":{}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.json:1: invalid JSON: " err &&
+	printf "read=2\nwritten=2\nrejected=0\n" >expect &&
+	test_cmp expect stats
+'
+
+check 'UTF-16 input is an input error' '
+	printf "\377\376i\000d\000\n\000" >in.csv &&
+	expect_code 3 heap-map -o user -k id in.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: in.csv:1: input is UTF-16" err
+'
+
+check 'pretty-printed ndjson gets a hint' '
+	printf "{\n  \"id\": \"a\"\n}\n" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id -f ndjson in.ndjson >out 2>err &&
+	test_cmp /dev/null out &&
+	tail -n 2 err >last &&
+	grep_or_show "^heap-map: read 3 rows, wrote 0 records, rejected 3$" last &&
+	grep_or_show "^heap-map: in.ndjson: .*jq -c" err
+'
+
+check 'verbose names the format' '
+	printf "%s\n" "{\"id\":\"a\"}" >in.ndjson &&
+	heap-map -v -o user -k id in.ndjson >out 2>err &&
+	grep_or_show "^heap-map: in.ndjson: reading NDJSON$" err
+'
+
 done_testing

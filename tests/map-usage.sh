@@ -86,6 +86,16 @@ check 'unknown key, exclude, event columns' '
 	grep_or_show "column '\''oid'\'' not found in the header" err
 '
 
+check 'semicolon file gets a hint' '
+	printf "id;plan\nu1;pro\n" >semi.csv &&
+	expect_code 2 heap-map -o user -k id semi.csv 2>err &&
+	cat >expect <<-\EOT &&
+	heap-map: semi.csv: column '\''id'\'' not found in the header; the columns are: '\''id;plan'\''
+	heap-map: semi.csv: header has one column '\''id;plan'\''; if the file is separated by '\'';'\'', use -d '\'';'\''
+	EOT
+	test_cmp expect err
+'
+
 check 'unknown column on stdin' '
 	expect_code 2 heap-map -o user -k nope <users.csv 2>err &&
 	grep_or_show "^heap-map: <stdin>: column '\''nope'\'' not found" err

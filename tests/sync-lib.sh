@@ -36,7 +36,8 @@ server_stop() {
 	server_pid=
 }
 
-# server_control JSON: set the server's fault rules.
+# server_control JSON: POST JSON to the server's /_control, for example
+# '{"rules":[{"status":503,"count":2}]}' to fail the next two requests.
 server_control() {
 	python3 - "$HEAP_ENDPOINT/_control" "$1" <<'EOF'
 import sys, urllib.request
@@ -96,4 +97,17 @@ expect_received() {
 	canonical "$2" >expect.canon
 	received_items "$1" "${3:-1}" >actual.canon
 	test_cmp expect.canon actual.canon
+}
+
+# run_sync ARGS...: run heap-sync with its messages in the file err, and
+# show them when it fails, so a failing check explains itself.
+run_sync() {
+	if heap-sync "$@" 2>err; then
+		return 0
+	else
+		status=$?
+		echo "heap-sync $* exited with status $status:" >&2
+		cat err >&2
+		return "$status"
+	fi
 }

@@ -97,13 +97,14 @@ check 'values are never expanded by a shell' '
 '
 
 check 'dry run sends and records nothing' '
-	heap-sync --dry-run users.conf >requests 2>err &&
+	run_sync --dry-run users.conf >requests &&
 	grep_or_show "read 2,.* would send 2 in" err &&
 	grep_or_show "u1" requests &&
 	test "$(received_count)" -eq 0 &&
-	heap-sync --dry-run --dry-run-output requests.txt users.conf >out 2>err &&
+	run_sync --dry-run --dry-run-output requests.txt users.conf >out &&
 	test ! -s out &&
-	grep_or_show "u2" requests.txt
+	grep_or_show "u2" requests.txt &&
+	test ! -e state/users.state
 '
 
 check 'relative paths follow the config file' '
@@ -111,8 +112,27 @@ check 'relative paths follow the config file' '
 	(cd elsewhere && heap-sync ../users.conf 2>err) &&
 	test -f state/users.state &&
 	test "$(received_count)" -eq 2 &&
-	heap-sync users.conf 2>err &&
+	run_sync users.conf &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 2, duplicates 0, sent 0, rejected by Heap 0, failed 0" err
+'
+
+check 'full run sends everything again' '
+	run_sync --full users.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 0, sent 2," err &&
+	run_sync users.conf &&
+	grep_or_show "unchanged 2, duplicates 0, sent 0," err
+'
+
+check 'config with crlf and blanks' '
+	printf "# made on Windows\r\n\r\n  input\t=  users.csv  \r\nobject=user\r\nkey = id\r\nstate = state/users.state\r\n" >crlf.conf &&
+	run_sync crlf.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 2," err
+'
+
+check 'quiet run prints nothing' '
+	heap-sync -q users.conf >out 2>err &&
+	test ! -s out &&
+	test ! -s err
 '
 
 check 'locked state exits with the holder' '
@@ -122,7 +142,7 @@ check 'locked state exits with the holder' '
 	expect_code 3 heap-sync users.conf 2>err &&
 	grep_or_show "state .state/users.state. is locked by another run (pid 1 on testhost" err &&
 	grep_or_show "use --wait SECONDS" err &&
-	heap-sync --wait 20 users.conf 2>err &&
+	run_sync --wait 20 users.conf &&
 	grep_or_show "unchanged 2" err
 '
 
@@ -133,8 +153,18 @@ check 'rejected rows counted and exit 1' '
 	grep_or_show "read 3, rejected by mapping 1, unchanged 1, duplicates 0, sent 1," err &&
 	grep_or_show "\"program\":\"heap-map\"" rejects.ndjson &&
 	echo "max_rejected = 1" >>rej.conf &&
-	heap-sync rej.conf 2>err &&
+	run_sync rej.conf &&
 	grep_or_show "read 3, rejected by mapping 1, unchanged 2," err
+'
+
+check 'duplicate keys counted and exit 1' '
+	printf "id,plan\nd1,pro\nd1,free\n" >dup.csv &&
+	printf "input = dup.csv\nobject = user\nkey = id\nstate = dup.state\n" >dup.conf &&
+	expect_code 1 heap-sync dup.conf 2>err &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 1, sent 1," err &&
+	echo "max_rejected = 1" >>dup.conf &&
+	run_sync dup.conf &&
+	grep_or_show "read 2, rejected by mapping 0, unchanged 1, duplicates 1, sent 0," err
 '
 
 check 'failing source names the stage' '
@@ -160,6 +190,54 @@ check 'unreachable endpoint commits nothing' '
 	heap-sync z2.conf 2>err &&
 	grep_or_show "sent 1," err &&
 	test "$(received_count)" -eq "$((before + 1))"
+'
+
+# Slow requests, one record each: SIGTERM arrives while records are in
+# flight.  What the server accepted must be committed, and the next run
+# must send exactly the rest.
+check 'sigterm commits what heap accepted' '
+	seq 1 40 | sed "s/^/t/" | { echo id; cat; } >many.csv &&
+	printf "input = many.csv\nobject = user\nkey = id\nstate = many.state\nbatch_size = 1\njobs = 1\n" >many.conf &&
+	before=$(($(received_count) + 1)) &&
+	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
+	{ heap-sync many.conf 2>err & } &&
+	pid=$! &&
+	sleep 1.5 &&
+	kill -TERM "$pid" &&
+	set +e && wait "$pid"; status=$? && set -e &&
+	server_control "{\"rules\":[]}" &&
+	test "$status" -eq 5 &&
+	grep_or_show "interrupted" err &&
+	first=$(received_items users "$before" | wc -l) &&
+	test "$first" -gt 0 && test "$first" -lt 40 &&
+	grep_or_show "read 40,.* sent $first, rejected by Heap 0, failed 0, not sent $((40 - first))\$" err &&
+	middle=$(($(received_count) + 1)) &&
+	run_sync many.conf &&
+	grep_or_show "read 40,.* unchanged $first, duplicates 0, sent $((40 - first))," err &&
+	received_items users "$before" | sort -u | wc -l >count &&
+	echo 40 >expect &&
+	test_cmp expect count &&
+	test "$(received_items users "$before" | wc -l)" -eq 40
+'
+
+# Ctrl-C at a terminal sends SIGINT to the whole process group, commit
+# stage included, so setsid gives the run a group of its own to signal.
+check 'ctrl-c commits what heap accepted' '
+	seq 1 40 | sed "s/^/c/" | { echo id; cat; } >ctrlc.csv &&
+	printf "input = ctrlc.csv\nobject = user\nkey = id\nstate = ctrlc.state\nbatch_size = 1\njobs = 1\n" >ctrlc.conf &&
+	before=$(($(received_count) + 1)) &&
+	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
+	{ setsid heap-sync ctrlc.conf 2>err & } &&
+	pid=$! &&
+	sleep 1.5 &&
+	kill -INT -- "-$pid" &&
+	set +e && wait "$pid"; status=$? && set -e &&
+	server_control "{\"rules\":[]}" &&
+	test "$status" -eq 5 &&
+	accepted=$(received_items users "$before" | wc -l) &&
+	test "$accepted" -gt 0 && test "$accepted" -lt 40 &&
+	committed=$(sqlite3 ctrlc.state "select count(*) from records") &&
+	test "$committed" -eq "$accepted"
 '
 
 done_testing
