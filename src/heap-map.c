@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "reader.h"
 #include "report.h"
+#include "utf8.h"
 
 /* Output is written in blocks of about this size. */
 #define OUTPUT_BLOCK (256 * 1024)
@@ -205,6 +206,9 @@ check_config(struct config *c, bool object_given)
 			    "--event-name NAME");
 		if (m->event_name && *m->event_name == '\0')
 			usage_hint("--event-name must not be empty");
+		if (m->event_name && !utf8_valid(m->event_name,
+		    strlen(m->event_name)))
+			usage_hint("--event-name is not valid UTF-8");
 		if (m->timestamp_column == NULL)
 			usage_hint("events need -t COLUMN: Heap requires the "
 			    "time of each event");

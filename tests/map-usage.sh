@@ -59,6 +59,13 @@ check 'events need one event source' '
 	grep_or_show "events need exactly one of -e COLUMN and --event-name NAME" err
 '
 
+check 'event name must be UTF-8' '
+	expect_code 2 heap-map -o event -k id --event-name "$(printf "caf\351")" -t plan users.csv 2>err &&
+	grep_or_show "^heap-map: --event-name is not valid UTF-8$" err &&
+	expect_code 2 heap-map -o event -k id --event-name "" -t plan users.csv 2>err &&
+	grep_or_show "^heap-map: --event-name must not be empty$" err
+'
+
 check 'event options only for events' '
 	expect_code 2 heap-map -o user -k id -t ts users.csv 2>err &&
 	grep_or_show "^heap-map: -e, --event-name, -t and -i apply only to -o event$" err
