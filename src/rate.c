@@ -159,12 +159,15 @@ identity_window(struct rate_limiter *r, double now, uint64_t identity)
 
 double
 rate_admit(struct rate_limiter *r, double now,
-    const struct identity_count *ids, size_t id_count, unsigned long total)
+    const struct identity_count *ids, size_t id_count, unsigned long total,
+    double *app_wait)
 {
 	double wait;
 
 	window_expire(&r->app, now, r->span);
 	wait = window_wait(&r->app, now, r->span, r->per_app, total);
+	if (app_wait)
+		*app_wait = wait;
 	for (size_t i = 0; r->per_identity && i < id_count; i++) {
 		struct window *w = identity_window(r, now, ids[i].identity);
 		double w_wait = window_wait(w, now, r->span, r->per_identity,
@@ -182,6 +185,22 @@ rate_admit(struct rate_limiter *r, double now,
 		window_add(identity_window(r, now, ids[i].identity), now,
 		    ids[i].count);
 	return 0;
+}
+
+double
+rate_app_wait(struct rate_limiter *r, double now, unsigned long n)
+{
+	window_expire(&r->app, now, r->span);
+	return window_wait(&r->app, now, r->span, r->per_app, n);
+}
+
+unsigned long
+rate_room(struct rate_limiter *r, double now)
+{
+	if (r->per_app == 0)
+		return (unsigned long)-1;
+	window_expire(&r->app, now, r->span);
+	return r->app.total < r->per_app ? r->per_app - r->app.total : 0;
 }
 
 void

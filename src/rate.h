@@ -44,9 +44,15 @@ void rate_init(struct rate_limiter *r, unsigned long per_app,
     unsigned long per_identity, double window);
 /* Return 0 and record the events when a request of TOTAL events with
  * these per-identity counts may go at NOW; else return the seconds to
- * wait before asking again. */
+ * wait before asking again.  *APP_WAIT (unless NULL) gets the part of
+ * the wait that the per-app limit alone asks for. */
 double rate_admit(struct rate_limiter *r, double now,
-    const struct identity_count *ids, size_t id_count, unsigned long total);
+    const struct identity_count *ids, size_t id_count, unsigned long total,
+    double *app_wait);
+/* Return the seconds until the per-app limit allows N more events. */
+double rate_app_wait(struct rate_limiter *r, double now, unsigned long n);
+/* Return how many more events the per-app limit allows at NOW. */
+unsigned long rate_room(struct rate_limiter *r, double now);
 void rate_release(struct rate_limiter *r);
 
 #endif

@@ -585,15 +585,60 @@ handle_result(struct sender *s, const struct http_result *res)
 
 /* Dispatch. */
 
+/* Cut R after its first COUNT records; the rest follows it in the queue. */
+static void
+cut_request(struct sender *s, struct request *r, size_t count)
+{
+	struct request *rest = xcalloc(1, sizeof *rest);
+	struct batch head;
+
+	batch_slice(&head, &r->batch, s->prefix[r->batch.type], 0, count);
+	batch_slice(&rest->batch, &r->batch, s->prefix[r->batch.type], count,
+	    r->batch.count - count);
+	batch_release(&r->batch);
+	r->batch = head;
+	free(r->ids);
+	count_identities(r);
+	count_identities(rest);
+	rest->attempts = r->attempts;
+	rest->not_before = r->not_before;
+
+	rest->next = r->next;
+	r->next = rest;
+	if (s->tail == r)
+		s->tail = rest;
+	s->queued++;
+}
+
 static bool
 admit_events(struct sender *s, struct request *r, double now)
 {
+	unsigned long room;
+	double app_wait;
 	double wait;
 
 	if (!s->pacing || r->admitted)
 		return true;
-	wait = rate_admit(&s->rate, now, r->ids, r->id_count, r->batch.count);
+	wait = rate_admit(&s->rate, now, r->ids, r->id_count, r->batch.count,
+	    &app_wait);
+	room = rate_room(&s->rate, now);
+	/* Send what fits in the app's window now: whole batches alone
+	 * would leave the rest of the window unused when the limit is not
+	 * a multiple of the batch size. */
+	if (wait > 0 && room > 0 && room < r->batch.count) {
+		cut_request(s, r, room);
+		wait = rate_admit(&s->rate, now, r->ids, r->id_count,
+		    r->batch.count, &app_wait);
+	}
 	if (wait > 0) {
+		/* When the app limit is what holds the request, wake once a
+		 * twentieth of the window is free and send that part, rather
+		 * than wait until the whole request fits. */
+		unsigned long part = s->opts->events_per_window / 20;
+
+		part = part < 1 ? 1 : part;
+		if (app_wait >= wait && part < r->batch.count)
+			wait = fmax(rate_app_wait(&s->rate, now, part), 0.001);
 		r->not_before = now + wait;
 		return false;
 	}
@@ -606,10 +651,10 @@ start_requests(struct sender *s, double now)
 {
 	struct request *prev = NULL;
 	struct request *r = s->head;
+	struct request *next;
 	bool events_held = false;
 
 	while (r != NULL && http_active(s->http) < s->opts->jobs) {
-		struct request *next = r->next;
 		enum heap_object type = r->batch.type;
 
 		/* Events leave in input order, so a big batch held back by
@@ -619,16 +664,17 @@ start_requests(struct sender *s, double now)
 		    (type == OBJECT_EVENTS && events_held)) {
 			events_held |= type == OBJECT_EVENTS;
 			prev = r;
-			r = next;
+			r = r->next;
 			continue;
 		}
 		if (type == OBJECT_EVENTS && !admit_events(s, r, now)) {
 			events_held = true;
 			prev = r;
-			r = next;
+			r = r->next;
 			continue;
 		}
 
+		next = r->next;
 		unlink_request(s, prev, r);
 		s->in_flight[type]++;
 		s->n->requests++;
