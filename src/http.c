@@ -166,6 +166,7 @@ http_post(struct http_client *c, const char *url, const char *body,
 	t->error[0] = '\0';
 	buf_reset(&t->response);
 	buf_grow(&t->response, 0);
+	t->response.data[0] = '\0';
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -225,7 +226,7 @@ http_next_done(struct http_client *c)
 }
 
 void
-http_abort_all(struct http_client *c)
+http_abort_all(struct http_client *c, void (*drop)(void *arg))
 {
 	for (unsigned i = 0; i < c->count; i++) {
 		struct transfer *t = &c->transfers[i];
@@ -234,6 +235,7 @@ http_abort_all(struct http_client *c)
 			continue;
 		curl_multi_remove_handle(c->multi, t->easy);
 		t->busy = false;
+		drop(t->arg);
 	}
 	c->active = 0;
 }

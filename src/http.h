@@ -41,8 +41,8 @@ void http_wait(struct http_client *c, int timeout_ms, int fd, bool *fd_ready);
 /* Return the next finished request, or NULL.  The result stays valid
  * until the next call. */
 const struct http_result *http_next_done(struct http_client *c);
-/* Abort every request in flight. */
-void http_abort_all(struct http_client *c);
+/* Abort every request in flight, passing each one's ARG to DROP. */
+void http_abort_all(struct http_client *c, void (*drop)(void *arg));
 void http_free(struct http_client *c);
 
 #endif

@@ -173,6 +173,12 @@ free_request(struct request *r)
 	free(r);
 }
 
+static void
+drop_request(void *arg)
+{
+	free_request(arg);
+}
+
 /* Count each identity's events in a closed batch of events. */
 static void
 count_identities(struct request *r)
@@ -323,8 +329,8 @@ static void
 take_lines(struct sender *s)
 {
 	while (input_wanted(s)) {
-		char *start = s->input.data + s->input_pos;
 		size_t left = s->input.len - s->input_pos;
+		char *start = left ? s->input.data + s->input_pos : NULL;
 		char *nl = left ? memchr(start, '\n', left) : NULL;
 		size_t len;
 
@@ -385,9 +391,10 @@ read_input(struct sender *s)
 static bool
 needs_read(const struct sender *s)
 {
-	return input_wanted(s) && !s->input_eof &&
-	    memchr(s->input.data + s->input_pos, '\n',
-	    s->input.len - s->input_pos) == NULL;
+	size_t left = s->input.len - s->input_pos;
+
+	return input_wanted(s) && !s->input_eof && (left == 0 ||
+	    memchr(s->input.data + s->input_pos, '\n', left) == NULL);
 }
 
 /* Send partial batches that have waited --linger, or all at the end. */
@@ -860,7 +867,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 			clear_progress(&s);
 			warn("gave up on %u requests in flight after %.1f s",
 			    http_active(s.http), o->grace);
-			http_abort_all(s.http);
+			http_abort_all(s.http, drop_request);
 			break;
 		}
 
