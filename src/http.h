@@ -36,7 +36,7 @@ unsigned http_active(const struct http_client *c);
 void http_post(struct http_client *c, const char *url, const char *body,
     size_t len, void *arg);
 /* Run transfers and wait up to TIMEOUT_MS for network activity or for
- * FD (unless -1) to become readable; *FD_READY tells which. */
+ * FD (unless -1) to become readable.  *FD_READY is set when FD is. */
 void http_wait(struct http_client *c, int timeout_ms, int fd, bool *fd_ready);
 /* Return the next finished request, or NULL.  The result stays valid
  * until the next call. */

@@ -87,8 +87,9 @@ rate_init(struct rate_limiter *r, unsigned long per_app,
 	memset(r, 0, sizeof *r);
 	r->per_app = per_app;
 	r->per_identity = per_identity;
-	/* One second per minute of window covers arrival jitter on any
-	 * sane network; short test windows still get a quarter second. */
+	/* NOTE: the margin, one second per minute of window and at least
+	 * 0.25 s, is an estimate of arrival jitter, not a measured bound.
+	 * At 60 s it caps the sustained rate at 60/61 of the limit. */
 	r->span = window + (margin > 0.25 ? margin : 0.25);
 }
 

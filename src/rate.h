@@ -1,7 +1,8 @@
 /* Pacing of Heap's track endpoint.  Heap documents two limits on events:
  * per app and per identity, each counted over a minute.  heap-send keeps
- * its own sliding-window log of what it sent and holds a request back
- * until both limits leave room for it, so a backfill never draws a 429.
+ * its own sliding-window log of what it sent and keeps a request back
+ * until both limits leave room for it, so that a backfill does not
+ * trigger a 429 from those limits.
  */
 #ifndef HEAPSYNC_RATE_H
 #define HEAPSYNC_RATE_H
@@ -45,7 +46,7 @@ void rate_init(struct rate_limiter *r, unsigned long per_app,
 /* Return 0 and record the events when a request of TOTAL events with
  * these per-identity counts may go at NOW; else return the seconds to
  * wait before asking again.  *APP_WAIT (unless NULL) gets the part of
- * the wait that the per-app limit alone asks for. */
+ * the wait that the per-app limit alone requires. */
 double rate_admit(struct rate_limiter *r, double now,
     const struct identity_count *ids, size_t id_count, unsigned long total,
     double *app_wait);

@@ -17,7 +17,7 @@
 
 #define READ_CHUNK 65536
 #define MAX_INPUT_MESSAGES 20     /* rejected lines shown on stderr */
-#define TICK_MS 100               /* longest wait, so signals are seen */
+#define TICK_MS 100               /* maximum poll wait, so signals are seen */
 #define MAX_RETRY_AFTER 600.0     /* seconds */
 
 volatile sig_atomic_t send_interrupted;
@@ -33,8 +33,8 @@ struct request {
 	struct request *next;
 };
 
-/* Events per identity in the batch being filled, so one batch never
- * holds more events of a person than Heap allows in a window. */
+/* Events per identity in the batch being filled, so that one batch
+ * never contains more events of a person than Heap allows in a window. */
 #define ID_TABLE_SIZE 4096
 struct id_table {
 	struct identity_count slots[ID_TABLE_SIZE];
@@ -638,7 +638,7 @@ admit_events(struct sender *s, struct request *r, double now)
 		    r->batch.count, &app_wait);
 	}
 	if (wait > 0) {
-		/* When the app limit is what holds the request, wake once a
+		/* When the app limit is what delays the request, wake once a
 		 * twentieth of the window is free and send that part, rather
 		 * than wait until the whole request fits. */
 		unsigned long part = s->opts->events_per_window / 20;

@@ -122,14 +122,15 @@ test_rate(void)
 	CHECK(rate_admit(&r, 0, &one, 1, 60, &app_wait) == 0);
 	CHECK(rate_room(&r, 0) == 40);
 	CHECK(rate_admit(&r, 1, &more, 1, 50, &app_wait) > 0);
-	CHECK(app_wait > 5 && app_wait <= 5.25 + 1e-9);
+	CHECK(app_wait > 5);
+	CHECK(app_wait <= 5.25 + 1e-9);
 	/* The log keeps the send for the window plus 0.25 s. */
 	CHECK(rate_admit(&r, 6.1, &more, 1, 50, NULL) > 0);
 	CHECK(rate_admit(&r, 6.3, &more, 1, 50, NULL) == 0);
 	CHECK(rate_room(&r, 6.3) == 50);
 	rate_release(&r);
 
-	/* The identity limit holds a request the app limit allows. */
+	/* The identity limit delays a request that the app limit allows. */
 	rate_init(&r, 1000, 10, 60);
 	one.count = 10;
 	CHECK(rate_admit(&r, 0, &one, 1, 10, &app_wait) == 0);
