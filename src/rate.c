@@ -6,6 +6,8 @@
 #include "msg.h"
 #include "rate.h"
 
+#define IN_FLIGHT_RECHECK 0.05     /* seconds */
+
 struct identity_slot {
 	uint64_t identity;           /* 0: free */
 	struct window window;
@@ -21,7 +23,8 @@ window_expire(struct window *w, double now, double span)
 	}
 }
 
-/* Seconds until N more events fit under LIMIT, or 0 when they fit now. */
+/* Seconds to wait before asking again whether N more events fit under
+ * LIMIT, or 0 when they fit now. */
 static double
 window_wait(const struct window *w, double now, double span,
     unsigned long limit, unsigned long n)
@@ -29,9 +32,13 @@ window_wait(const struct window *w, double now, double span,
 	unsigned long freed = 0;
 	unsigned long excess;
 
-	if (limit == 0 || w->total + n <= limit)
+	if (limit == 0 || w->total + w->in_flight + n <= limit)
 		return 0;
-	excess = w->total + n - limit;
+	/* Events in flight are logged when their request ends, which is
+	 * soon; only then can their expiry be known. */
+	if (w->in_flight + n > limit)
+		return IN_FLIGHT_RECHECK;
+	excess = w->total + w->in_flight + n - limit;
 	for (size_t i = 0; i < w->len; i++) {
 		size_t at = (w->head + i) % w->cap;
 
@@ -118,7 +125,7 @@ rehash(struct rate_limiter *r, double now)
 		if (s->identity == 0)
 			continue;
 		window_expire(&s->window, now, r->span);
-		if (s->window.len > 0)
+		if (s->window.len > 0 || s->window.in_flight > 0)
 			live++;
 	}
 	count = r->slot_count ? r->slot_count : 1024;
@@ -131,7 +138,7 @@ rehash(struct rate_limiter *r, double now)
 
 		if (s->identity == 0)
 			continue;
-		if (s->window.len == 0)
+		if (s->window.len == 0 && s->window.in_flight == 0)
 			window_release(&s->window);
 		else
 			*find_slot(slots, count, s->identity) = *s;
@@ -181,11 +188,27 @@ rate_admit(struct rate_limiter *r, double now,
 		return wait;
 
 	if (r->per_app)
-		window_add(&r->app, now, total);
+		r->app.in_flight += total;
 	for (size_t i = 0; r->per_identity && i < id_count; i++)
-		window_add(identity_window(r, now, ids[i].identity), now,
-		    ids[i].count);
+		identity_window(r, now, ids[i].identity)->in_flight +=
+		    ids[i].count;
 	return 0;
+}
+
+void
+rate_done(struct rate_limiter *r, double now,
+    const struct identity_count *ids, size_t id_count, unsigned long total)
+{
+	if (r->per_app) {
+		r->app.in_flight -= total;
+		window_add(&r->app, now, total);
+	}
+	for (size_t i = 0; r->per_identity && i < id_count; i++) {
+		struct window *w = identity_window(r, now, ids[i].identity);
+
+		w->in_flight -= ids[i].count;
+		window_add(w, now, ids[i].count);
+	}
 }
 
 double
@@ -200,8 +223,11 @@ rate_room(struct rate_limiter *r, double now)
 {
 	if (r->per_app == 0)
 		return (unsigned long)-1;
+	unsigned long used;
+
 	window_expire(&r->app, now, r->span);
-	return r->app.total < r->per_app ? r->per_app - r->app.total : 0;
+	used = r->app.total + r->app.in_flight;
+	return used < r->per_app ? r->per_app - used : 0;
 }
 
 void

@@ -18,6 +18,7 @@ struct window {
 	size_t len;
 	size_t cap;
 	unsigned long total;
+	unsigned long in_flight;     /* admitted, not yet logged */
 };
 
 struct identity_slot;
@@ -39,17 +40,23 @@ struct identity_count {
 };
 
 /* Set up the limits for a window of WINDOW seconds.  The log keeps each
- * send for WINDOW plus a margin, because Heap counts a request when it
- * arrives and arrival can lag the send. */
+ * request for WINDOW plus a margin, to allow for the gap between the
+ * time Heap counts a request and the time heap-send sees it end. */
 void rate_init(struct rate_limiter *r, unsigned long per_app,
     unsigned long per_identity, double window);
-/* Return 0 and record the events when a request of TOTAL events with
+/* Return 0 and count the events as in flight when a request of TOTAL
+ * events with
  * these per-identity counts may go at NOW; else return the seconds to
  * wait before asking again.  *APP_WAIT (unless NULL) gets the part of
  * the wait that the per-app limit alone requires. */
 double rate_admit(struct rate_limiter *r, double now,
     const struct identity_count *ids, size_t id_count, unsigned long total,
     double *app_wait);
+/* Log the events of an admitted request once it has ended, with or
+ * without success, at NOW.  Heap counted them on arrival, at or before
+ * NOW, so the log never expires them before Heap does. */
+void rate_done(struct rate_limiter *r, double now,
+    const struct identity_count *ids, size_t id_count, unsigned long total);
 /* Return the seconds until the per-app limit allows N more events. */
 double rate_app_wait(struct rate_limiter *r, double now, unsigned long n);
 /* Return how many more events the per-app limit allows at NOW. */

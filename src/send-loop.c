@@ -540,6 +540,11 @@ handle_result(struct sender *s, const struct http_result *res)
 	char why[400];
 
 	s->in_flight[type]--;
+	if (r->admitted) {
+		rate_done(&s->rate, now_seconds(), r->ids, r->id_count,
+		    r->batch.count);
+		r->admitted = false;
+	}
 	if (res->status)
 		note("%s: HTTP %ld, %zu records, %.3f s", object_path(type),
 		    res->status, r->batch.count, res->elapsed);

@@ -121,6 +121,11 @@ test_rate(void)
 	rate_init(&r, 100, 100, 6);
 	CHECK(rate_admit(&r, 0, &one, 1, 60, &app_wait) == 0);
 	CHECK(rate_room(&r, 0) == 40);
+	/* Until the request ends, its events are only in flight. */
+	CHECK(rate_admit(&r, 0, &more, 1, 50, &app_wait) > 0);
+	CHECK(app_wait < 1);
+	rate_done(&r, 0, &one, 1, 60);
+	CHECK(rate_room(&r, 0) == 40);
 	CHECK(rate_admit(&r, 1, &more, 1, 50, &app_wait) > 0);
 	CHECK(app_wait > 5);
 	CHECK(app_wait <= 5.25 + 1e-9);
@@ -134,6 +139,7 @@ test_rate(void)
 	rate_init(&r, 1000, 10, 60);
 	one.count = 10;
 	CHECK(rate_admit(&r, 0, &one, 1, 10, &app_wait) == 0);
+	rate_done(&r, 0.5, &one, 1, 10);
 	one.count = 1;
 	CHECK(rate_admit(&r, 1, &one, 1, 1, &app_wait) > 0);
 	CHECK(app_wait == 0);
