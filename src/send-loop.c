@@ -370,6 +370,8 @@ read_input(struct sender *s)
 		s->input.len -= s->input_pos;
 		s->input_pos = 0;
 	}
+	/* NOTE: a line is read whole before its size is checked, so memory
+	 * grows with the longest input line, not only with the byte cap. */
 	buf_grow(&s->input, READ_CHUNK);
 	got = read(fd, s->input.data + s->input.len, READ_CHUNK);
 	if (got < 0) {
