@@ -13,7 +13,7 @@
 #include "http.h"
 #include "msg.h"
 
-/* Heap answers with a short text; keep enough of it for a reject reason. */
+/* Heap returns a short text on errors; keep enough for a reject reason. */
 #define MAX_RESPONSE_BYTES 4096
 
 struct transfer {
@@ -45,8 +45,8 @@ on_body(char *data, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* Return the seconds a Retry-After value asks for: delta seconds or an
- * HTTP-date; -1 when it is neither. */
+/* Return the seconds a Retry-After value requests, given as delta
+ * seconds or an HTTP-date, or -1 when it is neither. */
 static double
 parse_retry_after(const char *value)
 {
@@ -91,7 +91,7 @@ setup_easy(struct http_client *c, struct transfer *t,
 	CURL *e = curl_easy_init();
 
 	if (e == NULL)
-		fatal(EXIT_UNDELIVERED, "cannot start libcurl");
+		fatal(EXIT_UNDELIVERED, "libcurl initialization failed");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, opts->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -122,10 +122,10 @@ http_new(const struct http_options *opts)
 	struct http_client *c = xcalloc(1, sizeof *c);
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		fatal(EXIT_UNDELIVERED, "cannot start libcurl");
+		fatal(EXIT_UNDELIVERED, "libcurl initialization failed");
 	c->multi = curl_multi_init();
 	if (c->multi == NULL)
-		fatal(EXIT_UNDELIVERED, "cannot start libcurl");
+		fatal(EXIT_UNDELIVERED, "libcurl initialization failed");
 	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)opts->max_requests);
@@ -166,6 +166,7 @@ http_post(struct http_client *c, const char *url, const char *body,
 	t->error[0] = '\0';
 	buf_reset(&t->response);
 	buf_grow(&t->response, 0);
+	t->response.data[0] = '\0';
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -225,7 +226,7 @@ http_next_done(struct http_client *c)
 }
 
 void
-http_abort_all(struct http_client *c)
+http_abort_all(struct http_client *c, void (*drop)(void *arg))
 {
 	for (unsigned i = 0; i < c->count; i++) {
 		struct transfer *t = &c->transfers[i];
@@ -234,6 +235,7 @@ http_abort_all(struct http_client *c)
 			continue;
 		curl_multi_remove_handle(c->multi, t->easy);
 		t->busy = false;
+		drop(t->arg);
 	}
 	c->active = 0;
 }

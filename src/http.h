@@ -36,13 +36,13 @@ unsigned http_active(const struct http_client *c);
 void http_post(struct http_client *c, const char *url, const char *body,
     size_t len, void *arg);
 /* Run transfers and wait up to TIMEOUT_MS for network activity or for
- * FD (unless -1) to become readable; *FD_READY tells which. */
+ * FD (unless -1) to become readable.  *FD_READY is set when FD is. */
 void http_wait(struct http_client *c, int timeout_ms, int fd, bool *fd_ready);
 /* Return the next finished request, or NULL.  The result stays valid
  * until the next call. */
 const struct http_result *http_next_done(struct http_client *c);
-/* Abort every request in flight. */
-void http_abort_all(struct http_client *c);
+/* Abort every request in flight, passing each one's ARG to DROP. */
+void http_abort_all(struct http_client *c, void (*drop)(void *arg));
 void http_free(struct http_client *c);
 
 #endif

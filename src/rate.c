@@ -6,6 +6,8 @@
 #include "msg.h"
 #include "rate.h"
 
+#define IN_FLIGHT_RECHECK 0.05     /* seconds */
+
 struct identity_slot {
 	uint64_t identity;           /* 0: free */
 	struct window window;
@@ -21,7 +23,8 @@ window_expire(struct window *w, double now, double span)
 	}
 }
 
-/* Seconds until N more events fit under LIMIT, or 0 when they fit now. */
+/* Seconds to wait before asking again whether N more events fit under
+ * LIMIT, or 0 when they fit now. */
 static double
 window_wait(const struct window *w, double now, double span,
     unsigned long limit, unsigned long n)
@@ -29,9 +32,13 @@ window_wait(const struct window *w, double now, double span,
 	unsigned long freed = 0;
 	unsigned long excess;
 
-	if (limit == 0 || w->total + n <= limit)
+	if (limit == 0 || w->total + w->in_flight + n <= limit)
 		return 0;
-	excess = w->total + n - limit;
+	/* Events in flight are logged when their request ends, which is
+	 * soon; only then can their expiry be known. */
+	if (w->in_flight + n > limit)
+		return IN_FLIGHT_RECHECK;
+	excess = w->total + w->in_flight + n - limit;
 	for (size_t i = 0; i < w->len; i++) {
 		size_t at = (w->head + i) % w->cap;
 
@@ -87,8 +94,9 @@ rate_init(struct rate_limiter *r, unsigned long per_app,
 	memset(r, 0, sizeof *r);
 	r->per_app = per_app;
 	r->per_identity = per_identity;
-	/* One second per minute of window covers arrival jitter on any
-	 * sane network; short test windows still get a quarter second. */
+	/* NOTE: the margin, one second per minute of window and at least
+	 * 0.25 s, is an estimate of arrival jitter, not a measured bound.
+	 * At 60 s it caps the sustained rate at 60/61 of the limit. */
 	r->span = window + (margin > 0.25 ? margin : 0.25);
 }
 
@@ -117,7 +125,7 @@ rehash(struct rate_limiter *r, double now)
 		if (s->identity == 0)
 			continue;
 		window_expire(&s->window, now, r->span);
-		if (s->window.len > 0)
+		if (s->window.len > 0 || s->window.in_flight > 0)
 			live++;
 	}
 	count = r->slot_count ? r->slot_count : 1024;
@@ -130,7 +138,7 @@ rehash(struct rate_limiter *r, double now)
 
 		if (s->identity == 0)
 			continue;
-		if (s->window.len == 0)
+		if (s->window.len == 0 && s->window.in_flight == 0)
 			window_release(&s->window);
 		else
 			*find_slot(slots, count, s->identity) = *s;
@@ -159,12 +167,15 @@ identity_window(struct rate_limiter *r, double now, uint64_t identity)
 
 double
 rate_admit(struct rate_limiter *r, double now,
-    const struct identity_count *ids, size_t id_count, unsigned long total)
+    const struct identity_count *ids, size_t id_count, unsigned long total,
+    double *app_wait)
 {
 	double wait;
 
 	window_expire(&r->app, now, r->span);
 	wait = window_wait(&r->app, now, r->span, r->per_app, total);
+	if (app_wait)
+		*app_wait = wait;
 	for (size_t i = 0; r->per_identity && i < id_count; i++) {
 		struct window *w = identity_window(r, now, ids[i].identity);
 		double w_wait = window_wait(w, now, r->span, r->per_identity,
@@ -177,11 +188,46 @@ rate_admit(struct rate_limiter *r, double now,
 		return wait;
 
 	if (r->per_app)
-		window_add(&r->app, now, total);
+		r->app.in_flight += total;
 	for (size_t i = 0; r->per_identity && i < id_count; i++)
-		window_add(identity_window(r, now, ids[i].identity), now,
-		    ids[i].count);
+		identity_window(r, now, ids[i].identity)->in_flight +=
+		    ids[i].count;
 	return 0;
+}
+
+void
+rate_done(struct rate_limiter *r, double now,
+    const struct identity_count *ids, size_t id_count, unsigned long total)
+{
+	if (r->per_app) {
+		r->app.in_flight -= total;
+		window_add(&r->app, now, total);
+	}
+	for (size_t i = 0; r->per_identity && i < id_count; i++) {
+		struct window *w = identity_window(r, now, ids[i].identity);
+
+		w->in_flight -= ids[i].count;
+		window_add(w, now, ids[i].count);
+	}
+}
+
+double
+rate_app_wait(struct rate_limiter *r, double now, unsigned long n)
+{
+	window_expire(&r->app, now, r->span);
+	return window_wait(&r->app, now, r->span, r->per_app, n);
+}
+
+unsigned long
+rate_room(struct rate_limiter *r, double now)
+{
+	if (r->per_app == 0)
+		return (unsigned long)-1;
+	unsigned long used;
+
+	window_expire(&r->app, now, r->span);
+	used = r->app.total + r->app.in_flight;
+	return used < r->per_app ? r->per_app - used : 0;
 }
 
 void

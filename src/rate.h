@@ -1,7 +1,8 @@
 /* Pacing of Heap's track endpoint.  Heap documents two limits on events:
  * per app and per identity, each counted over a minute.  heap-send keeps
- * its own sliding-window log of what it sent and holds a request back
- * until both limits leave room for it, so a backfill never draws a 429.
+ * its own sliding-window log of what it sent and keeps a request back
+ * until both limits leave room for it, so that a backfill does not
+ * trigger a 429 from those limits.
  */
 #ifndef HEAPSYNC_RATE_H
 #define HEAPSYNC_RATE_H
@@ -17,6 +18,7 @@ struct window {
 	size_t len;
 	size_t cap;
 	unsigned long total;
+	unsigned long in_flight;     /* admitted, not yet logged */
 };
 
 struct identity_slot;
@@ -38,15 +40,27 @@ struct identity_count {
 };
 
 /* Set up the limits for a window of WINDOW seconds.  The log keeps each
- * send for WINDOW plus a margin, because Heap counts a request when it
- * arrives and arrival can lag the send. */
+ * request for WINDOW plus a margin, to allow for the gap between the
+ * time Heap counts a request and the time heap-send sees it end. */
 void rate_init(struct rate_limiter *r, unsigned long per_app,
     unsigned long per_identity, double window);
-/* Return 0 and record the events when a request of TOTAL events with
+/* Return 0 and count the events as in flight when a request of TOTAL
+ * events with
  * these per-identity counts may go at NOW; else return the seconds to
- * wait before asking again. */
+ * wait before asking again.  *APP_WAIT (unless NULL) gets the part of
+ * the wait that the per-app limit alone requires. */
 double rate_admit(struct rate_limiter *r, double now,
+    const struct identity_count *ids, size_t id_count, unsigned long total,
+    double *app_wait);
+/* Log the events of an admitted request once it has ended, with or
+ * without success, at NOW.  Heap counted them on arrival, at or before
+ * NOW, so the log never expires them before Heap does. */
+void rate_done(struct rate_limiter *r, double now,
     const struct identity_count *ids, size_t id_count, unsigned long total);
+/* Return the seconds until the per-app limit allows N more events. */
+double rate_app_wait(struct rate_limiter *r, double now, unsigned long n);
+/* Return how many more events the per-app limit allows at NOW. */
+unsigned long rate_room(struct rate_limiter *r, double now);
 void rate_release(struct rate_limiter *r);
 
 #endif

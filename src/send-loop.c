@@ -17,7 +17,7 @@
 
 #define READ_CHUNK 65536
 #define MAX_INPUT_MESSAGES 20     /* rejected lines shown on stderr */
-#define TICK_MS 100               /* longest wait, so signals are seen */
+#define TICK_MS 100               /* maximum poll wait, so signals are seen */
 #define MAX_RETRY_AFTER 600.0     /* seconds */
 
 volatile sig_atomic_t send_interrupted;
@@ -33,8 +33,8 @@ struct request {
 	struct request *next;
 };
 
-/* Events per identity in the batch being filled, so one batch never
- * holds more events of a person than Heap allows in a window. */
+/* Events per identity in the batch being filled, so that one batch
+ * never contains more events of a person than Heap allows in a window. */
 #define ID_TABLE_SIZE 4096
 struct id_table {
 	struct identity_count slots[ID_TABLE_SIZE];
@@ -171,6 +171,12 @@ free_request(struct request *r)
 	batch_release(&r->batch);
 	free(r->ids);
 	free(r);
+}
+
+static void
+drop_request(void *arg)
+{
+	free_request(arg);
 }
 
 /* Count each identity's events in a closed batch of events. */
@@ -323,8 +329,8 @@ static void
 take_lines(struct sender *s)
 {
 	while (input_wanted(s)) {
-		char *start = s->input.data + s->input_pos;
 		size_t left = s->input.len - s->input_pos;
+		char *start = left ? s->input.data + s->input_pos : NULL;
 		char *nl = left ? memchr(start, '\n', left) : NULL;
 		size_t len;
 
@@ -364,6 +370,8 @@ read_input(struct sender *s)
 		s->input.len -= s->input_pos;
 		s->input_pos = 0;
 	}
+	/* NOTE: a line is read whole before its size is checked, so memory
+	 * grows with the longest input line, not only with the byte cap. */
 	buf_grow(&s->input, READ_CHUNK);
 	got = read(fd, s->input.data + s->input.len, READ_CHUNK);
 	if (got < 0) {
@@ -385,9 +393,10 @@ read_input(struct sender *s)
 static bool
 needs_read(const struct sender *s)
 {
-	return input_wanted(s) && !s->input_eof &&
-	    memchr(s->input.data + s->input_pos, '\n',
-	    s->input.len - s->input_pos) == NULL;
+	size_t left = s->input.len - s->input_pos;
+
+	return input_wanted(s) && !s->input_eof && (left == 0 ||
+	    memchr(s->input.data + s->input_pos, '\n', left) == NULL);
 }
 
 /* Send partial batches that have waited --linger, or all at the end. */
@@ -533,6 +542,11 @@ handle_result(struct sender *s, const struct http_result *res)
 	char why[400];
 
 	s->in_flight[type]--;
+	if (r->admitted) {
+		rate_done(&s->rate, now_seconds(), r->ids, r->id_count,
+		    r->batch.count);
+		r->admitted = false;
+	}
 	if (res->status)
 		note("%s: HTTP %ld, %zu records, %.3f s", object_path(type),
 		    res->status, r->batch.count, res->elapsed);
@@ -585,15 +599,60 @@ handle_result(struct sender *s, const struct http_result *res)
 
 /* Dispatch. */
 
+/* Cut R after its first COUNT records; the rest follows it in the queue. */
+static void
+cut_request(struct sender *s, struct request *r, size_t count)
+{
+	struct request *rest = xcalloc(1, sizeof *rest);
+	struct batch head;
+
+	batch_slice(&head, &r->batch, s->prefix[r->batch.type], 0, count);
+	batch_slice(&rest->batch, &r->batch, s->prefix[r->batch.type], count,
+	    r->batch.count - count);
+	batch_release(&r->batch);
+	r->batch = head;
+	free(r->ids);
+	count_identities(r);
+	count_identities(rest);
+	rest->attempts = r->attempts;
+	rest->not_before = r->not_before;
+
+	rest->next = r->next;
+	r->next = rest;
+	if (s->tail == r)
+		s->tail = rest;
+	s->queued++;
+}
+
 static bool
 admit_events(struct sender *s, struct request *r, double now)
 {
+	unsigned long room;
+	double app_wait;
 	double wait;
 
 	if (!s->pacing || r->admitted)
 		return true;
-	wait = rate_admit(&s->rate, now, r->ids, r->id_count, r->batch.count);
+	wait = rate_admit(&s->rate, now, r->ids, r->id_count, r->batch.count,
+	    &app_wait);
+	room = rate_room(&s->rate, now);
+	/* Send what fits in the app's window now: whole batches alone
+	 * would leave the rest of the window unused when the limit is not
+	 * a multiple of the batch size. */
+	if (wait > 0 && room > 0 && room < r->batch.count) {
+		cut_request(s, r, room);
+		wait = rate_admit(&s->rate, now, r->ids, r->id_count,
+		    r->batch.count, &app_wait);
+	}
 	if (wait > 0) {
+		/* When the app limit is what delays the request, wake once a
+		 * twentieth of the window is free and send that part, rather
+		 * than wait until the whole request fits. */
+		unsigned long part = s->opts->events_per_window / 20;
+
+		part = part < 1 ? 1 : part;
+		if (app_wait >= wait && part < r->batch.count)
+			wait = fmax(rate_app_wait(&s->rate, now, part), 0.001);
 		r->not_before = now + wait;
 		return false;
 	}
@@ -606,10 +665,10 @@ start_requests(struct sender *s, double now)
 {
 	struct request *prev = NULL;
 	struct request *r = s->head;
+	struct request *next;
 	bool events_held = false;
 
 	while (r != NULL && http_active(s->http) < s->opts->jobs) {
-		struct request *next = r->next;
 		enum heap_object type = r->batch.type;
 
 		/* Events leave in input order, so a big batch held back by
@@ -619,16 +678,17 @@ start_requests(struct sender *s, double now)
 		    (type == OBJECT_EVENTS && events_held)) {
 			events_held |= type == OBJECT_EVENTS;
 			prev = r;
-			r = next;
+			r = r->next;
 			continue;
 		}
 		if (type == OBJECT_EVENTS && !admit_events(s, r, now)) {
 			events_held = true;
 			prev = r;
-			r = next;
+			r = r->next;
 			continue;
 		}
 
+		next = r->next;
 		unlink_request(s, prev, r);
 		s->in_flight[type]++;
 		s->n->requests++;
@@ -814,7 +874,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 			clear_progress(&s);
 			warn("gave up on %u requests in flight after %.1f s",
 			    http_active(s.http), o->grace);
-			http_abort_all(s.http);
+			http_abort_all(s.http, drop_request);
 			break;
 		}
 

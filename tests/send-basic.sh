@@ -129,7 +129,7 @@ check 'files read in order' '
 
 check 'linger sends partial batch' '
 	reset &&
-	{ make_users 1; sleep 1.5; cp received.ndjson early; make_users 1 2; } |
+	{ make_users 1; sleep 2.5; cp received.ndjson early; make_users 1 2; } |
 		send --linger 100 >out &&
 	test "$(wc -l <early)" -eq 1 &&
 	test "$(wc -l <out)" -eq 2

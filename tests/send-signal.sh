@@ -13,6 +13,11 @@ start_server --received received.ndjson --log requests.log
 # process id and the signal reaches it.
 common="-a app1 --no-progress --retry-base-ms 20 --retry-max-ms 100"
 
+# count_status CODE: print how many responses had HTTP status CODE.
+count_status() {
+	server_stat ".status[\"$1\"]"
+}
+
 reset() {
 	: >received.ndjson &&
 	: >requests.log &&
@@ -30,7 +35,7 @@ check 'SIGTERM prints accepted records' '
 	heap-send $common --endpoint "$SERVER_URL" -j 4 --batch-size 10 \
 		--stats stats <in >out 2>err &
 	pid=$! &&
-	sleep 1 &&
+	wait_until "test -s out" &&
 	kill -TERM $pid &&
 	expect_code 5 wait $pid &&
 	test -s out &&
@@ -58,18 +63,20 @@ check 'SIGINT while retrying exits 5' '
 	heap-send $common --endpoint "$SERVER_URL" --retry-base-ms 200 \
 		--retry-max-ms 400 --max-retries 50 <in >out 2>err &
 	pid=$! &&
-	sleep 1 &&
+	wait_until "test \$(count_status 503) -ge 2" &&
 	kill -INT $pid &&
 	expect_code 5 wait $pid &&
 	test ! -s out
 '
 
+# The rule names the accounts endpoint, so that a late request of the
+# previous case cannot use it up.
 check 'grace limits the wait' '
-	reset "[{\"delay\":5,\"count\":1}]" &&
-	make_users 5 >in
+	reset "[{\"delay\":5,\"count\":1,\"endpoint\":\"accounts\"}]" &&
+	echo "{\"account_id\":\"a1\",\"properties\":{}}" >in
 	heap-send $common --endpoint "$SERVER_URL" --grace 0.5 <in >out 2>err &
 	pid=$! &&
-	sleep 0.5 &&
+	wait_until "test \$(server_stat .started) -ge 1" &&
 	start=$(date +%s) &&
 	kill -TERM $pid &&
 	expect_code 5 wait $pid &&
@@ -86,7 +93,7 @@ check 'SIGTERM stops reading a pipe' '
 	pid=$!
 	(make_users 5 && exec sleep 30) >fifo &
 	writer=$!
-	sleep 1 &&
+	wait_until "test \$(wc -l <out) -eq 5" &&
 	kill -TERM $pid &&
 	expect_code 5 wait $pid &&
 	kill $writer &&
