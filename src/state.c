@@ -210,18 +210,49 @@ set_meta(struct state *st, const char *name, const char *value)
 	sqlite3_finalize(stmt);
 }
 
-/* Write the schema into an empty database.  Another process may be
- * doing the same, so the check is repeated inside the write lock. */
+/* Read the application id and the number of schema objects in one read
+ * transaction.  Read apart, they could straddle another process's
+ * creation of the schema and look like a foreign database: no id yet,
+ * but tables already.  Returns false, with the SQLite error in the
+ * handle, when the file is not an SQLite database. */
+static bool
+read_header(struct state *st, long long *app_id, long long *tables)
+{
+	int code;
+
+	exec_sql(st, "BEGIN", "start a transaction");
+	*app_id = query_int(st, "PRAGMA application_id", &code);
+	if (code == SQLITE_OK)
+		*tables = query_int(st, "SELECT count(*) FROM sqlite_master",
+		    &code);
+	if (code != SQLITE_OK)
+		return false;
+	exec_sql(st, "COMMIT", "end a transaction");
+	return true;
+}
+
+/* Write the schema into an empty database, and set *APP_ID and *TABLES
+ * to what the database contains afterwards.  Another process may be
+ * creating the same state, so the database is read again under the
+ * write lock, which waits until that process commits.  The schema and
+ * its id are written in one transaction, so no reader finds one without
+ * the other. */
 static void
-create_schema(struct state *st, enum object_type type)
+create_schema(struct state *st, enum object_type type, long long *app_id,
+    long long *tables)
 {
 	char sql[128], now[32];
 	int code;
 
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
-	if (query_int(st, "PRAGMA application_id", &code) ==
-	    STATE_APPLICATION_ID) {
-		exec_sql(st, "COMMIT", "commit");
+	*app_id = query_int(st, "PRAGMA application_id", &code);
+	if (code == SQLITE_OK)
+		*tables = query_int(st, "SELECT count(*) FROM sqlite_master",
+		    &code);
+	if (code != SQLITE_OK)
+		fail_db(st, "read the schema");
+	if (*app_id != 0 || *tables != 0) {
+		exec_sql(st, "COMMIT", "end a transaction");
 		return;
 	}
 
@@ -237,6 +268,7 @@ create_schema(struct state *st, enum object_type type)
 	if (type != OBJECT_NONE)
 		set_meta(st, "object_type", object_type_name(type));
 	exec_sql(st, "COMMIT", "commit the schema");
+	*app_id = STATE_APPLICATION_ID;
 	note("created state '%s'", st->path);
 }
 
@@ -245,22 +277,15 @@ create_schema(struct state *st, enum object_type type)
 static void
 check_format(struct state *st, enum object_type type)
 {
-	long long app_id, version, tables;
+	long long app_id = 0, version, tables = 0;
 	int code;
 
-	app_id = query_int(st, "PRAGMA application_id", &code);
-	if (code != SQLITE_OK)
+	if (!read_header(st, &app_id, &tables))
 		fatal(EXIT_INPUT, "state '%s' is not a heapsync state file (%s); "
 		    "move it away or give another --state", st->path,
 		    sqlite3_errmsg(st->db));
-	tables = query_int(st, "SELECT count(*) FROM sqlite_master", &code);
-	if (code != SQLITE_OK)
-		fail_db(st, "read the schema");
-
-	if (app_id == 0 && tables == 0) {
-		create_schema(st, type);
-		app_id = STATE_APPLICATION_ID;
-	}
+	if (app_id == 0 && tables == 0)
+		create_schema(st, type, &app_id, &tables);
 	if (app_id != STATE_APPLICATION_ID)
 		fatal(EXIT_INPUT, "state '%s' is an SQLite database but not a "
 		    "heapsync state; move it away or give another --state",
@@ -299,6 +324,28 @@ read_type(struct state *st)
 	return type;
 }
 
+/* Switch the state to WAL mode, which the file then keeps.  The switch
+ * needs the file to itself, and while another process reads it (the
+ * other stage of a pipeline opening a state just created) SQLite 3.40
+ * returns SQLITE_BUSY despite the busy timeout.  So it is retried for as
+ * long as a commit would wait. */
+static void
+use_wal(struct state *st)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int code;
+
+	for (int waited = 0;; waited += 5) {
+		code = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if (code != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (code != SQLITE_OK)
+		fail_db(st, "switch to WAL mode");
+}
+
 struct state *
 state_open(const char *path, enum object_type type)
 {
@@ -319,7 +366,7 @@ state_open(const char *path, enum object_type type)
 	 * process.  After a power loss the last commits may roll back, so
 	 * their records are sent again: users and accounts are simply
 	 * updated, and Heap drops events whose idempotency_key it has. */
-	exec_sql(st, "PRAGMA journal_mode = WAL", "switch to WAL mode");
+	use_wal(st);
 	exec_sql(st, "PRAGMA synchronous = NORMAL", "set synchronous mode");
 	st->type = read_type(st);
 	return st;
