@@ -22,6 +22,13 @@
 /* How long a commit waits for another commit's transaction to end. */
 #define BUSY_TIMEOUT_MS 30000
 
+/* Bytes of one snapshot entry: key, properties and line hash, each a
+ * little-endian 64-bit integer. */
+#define ENTRY_BYTES 24
+
+/* Snapshot entries read or written per sqlite3_blob call. */
+#define ENTRY_CHUNK 4096
+
 struct state {
 	sqlite3 *db;
 	char *path;
@@ -29,6 +36,14 @@ struct state {
 	sqlite3_stmt *put;
 	bool in_transaction;
 	char committed_at[32];
+
+	/* A commit run keeps every committed key in memory, as a diff run
+	 * would load them, to write the snapshot at its end. */
+	bool tracking;
+	bool snapshot_loaded;  /* the keys came from a snapshot */
+	unsigned long puts;
+	long long data_version;  /* when the keys were loaded */
+	struct key_table keys;
 };
 
 /* The open state and the lock file path, kept in static storage so that
@@ -37,6 +52,8 @@ struct state {
  * until the process exits. */
 static struct state *volatile opened;
 static char *held_lock_path;
+
+static void write_snapshot(struct state *st);
 
 static const char schema_sql[] =
 	"CREATE TABLE meta ("
@@ -49,6 +66,24 @@ static const char schema_sql[] =
 	" line_hash INTEGER NOT NULL,"
 	" committed_at TEXT NOT NULL"
 	") WITHOUT ROWID;";
+
+/* Schema version 2 adds the snapshot: the key table of the last commit
+ * run as one blob, which a diff run reads much faster than it scans
+ * table 'records'.  Any change to 'records', by heap-diff or by hand,
+ * deletes the snapshot in the same transaction, so a snapshot that
+ * exists matches the records. */
+static const char snapshot_sql[] =
+	"CREATE TABLE snapshot ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" keys INTEGER NOT NULL,"
+	" entries BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER records_insert AFTER INSERT ON records"
+	" BEGIN DELETE FROM snapshot; END;"
+	"CREATE TRIGGER records_update AFTER UPDATE ON records"
+	" BEGIN DELETE FROM snapshot; END;"
+	"CREATE TRIGGER records_delete AFTER DELETE ON records"
+	" BEGIN DELETE FROM snapshot; END;";
 
 static void
 iso8601_now(char *out, size_t size)
@@ -257,6 +292,7 @@ create_schema(struct state *st, enum object_type type, long long *app_id,
 	}
 
 	exec_sql(st, schema_sql, "create the schema");
+	exec_sql(st, snapshot_sql, "create the schema");
 	snprintf(sql, sizeof sql, "PRAGMA application_id = %d;"
 	    " PRAGMA user_version = %d", STATE_APPLICATION_ID,
 	    STATE_SCHEMA_VERSION);
@@ -270,6 +306,27 @@ create_schema(struct state *st, enum object_type type, long long *app_id,
 	exec_sql(st, "COMMIT", "commit the schema");
 	*app_id = STATE_APPLICATION_ID;
 	note("created state '%s'", st->path);
+}
+
+/* Add the snapshot of schema version 2 to a version 1 state, unless
+ * another process did so first. */
+static void
+upgrade_schema(struct state *st)
+{
+	char sql[64];
+	int code;
+
+	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
+	if (query_int(st, "PRAGMA user_version", &code) == 1 &&
+	    code == SQLITE_OK) {
+		exec_sql(st, snapshot_sql, "upgrade the schema");
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		    STATE_SCHEMA_VERSION);
+		exec_sql(st, sql, "upgrade the schema");
+		note("upgraded state '%s' to schema version %d", st->path,
+		    STATE_SCHEMA_VERSION);
+	}
+	exec_sql(st, "COMMIT", "commit the schema");
 }
 
 /* Make sure the open database is a heapsync state we can read, creating
@@ -301,6 +358,8 @@ check_format(struct state *st, enum object_type type)
 	if (version < 1)
 		fatal(EXIT_INPUT, "state '%s' has an invalid schema version %lld; "
 		    "move it away or give another --state", st->path, version);
+	if (version == 1)
+		upgrade_schema(st);
 }
 
 static enum object_type
@@ -379,6 +438,9 @@ state_close(struct state *st)
 		return;
 	if (st->in_transaction)
 		state_commit(st);
+	if (st->tracking)
+		write_snapshot(st);
+	key_table_release(&st->keys);
 	sqlite3_finalize(st->put);
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		error("cannot close state '%s': %s", st->path,
@@ -514,8 +576,75 @@ insert_batch(struct key_table *t, const struct key_slot *batch, size_t count)
 	}
 }
 
-void
-state_load(struct state *st, struct key_table *t)
+static uint64_t
+load_le64(const unsigned char *p)
+{
+	uint64_t x = 0;
+
+	for (int i = 7; i >= 0; i--)
+		x = (x << 8) | p[i];
+	return x;
+}
+
+static void
+store_le64(unsigned char *p, uint64_t x)
+{
+	for (int i = 0; i < 8; i++, x >>= 8)
+		p[i] = (unsigned char)x;
+}
+
+/* Load the snapshot into T, inside the caller's read transaction.
+ * Returns false, leaving T uninitialized, when there is none. */
+static bool
+load_snapshot(struct state *st, struct key_table *t)
+{
+	unsigned char chunk[ENTRY_CHUNK * ENTRY_BYTES];
+	struct key_slot batch[LOAD_BATCH];
+	sqlite3_blob *blob;
+	long long keys;
+	int code;
+
+	keys = query_int(st, "SELECT keys FROM snapshot WHERE id = 1", &code);
+	if (code != SQLITE_OK)
+		return false;
+	if (sqlite3_blob_open(st->db, "main", "snapshot", "entries", 1, 0,
+	    &blob) != SQLITE_OK)
+		fail_db(st, "read table 'snapshot'");
+	if (keys < 0 || sqlite3_blob_bytes(blob) != keys * ENTRY_BYTES)
+		fatal(EXIT_INPUT, "state '%s': the snapshot contains %d bytes for "
+		    "%lld keys; delete it with sqlite3 \"DELETE FROM snapshot\"",
+		    st->path, sqlite3_blob_bytes(blob), keys);
+
+	key_table_init(t, (size_t)keys);
+	for (long long done = 0; done < keys;) {
+		int count = keys - done < ENTRY_CHUNK ? (int)(keys - done) :
+		    ENTRY_CHUNK;
+
+		if (sqlite3_blob_read(blob, chunk, count * ENTRY_BYTES,
+		    (int)(done * ENTRY_BYTES)) != SQLITE_OK)
+			fail_db(st, "read table 'snapshot'");
+		for (int i = 0; i < count; i += LOAD_BATCH) {
+			int n = count - i < LOAD_BATCH ? count - i : LOAD_BATCH;
+
+			for (int j = 0; j < n; j++) {
+				const unsigned char *e =
+				    chunk + (size_t)(i + j) * ENTRY_BYTES;
+
+				batch[j].key = load_le64(e);
+				batch[j].props = load_le64(e + 8);
+				batch[j].line = load_le64(e + 16);
+			}
+			insert_batch(t, batch, (size_t)n);
+		}
+		done += count;
+	}
+	sqlite3_blob_close(blob);
+	return true;
+}
+
+/* Load table 'records' into T, inside the caller's read transaction. */
+static void
+scan_records(struct state *st, struct key_table *t)
 {
 	struct key_slot batch[LOAD_BATCH];
 	size_t pending = 0;
@@ -523,7 +652,6 @@ state_load(struct state *st, struct key_table *t)
 	long long rows;
 	int code;
 
-	exec_sql(st, "BEGIN", "start a transaction");
 	rows = query_int(st, "SELECT count(*) FROM records", &code);
 	if (code != SQLITE_OK)
 		fail_db(st, "count the records");
@@ -553,8 +681,108 @@ state_load(struct state *st, struct key_table *t)
 	if (code != SQLITE_DONE)
 		fail_db(st, "read table 'records'");
 	sqlite3_finalize(stmt);
+}
+
+/* Load the committed keys into T from the snapshot, or from table
+ * 'records' when there is none, in one read transaction.  Returns
+ * whether the snapshot was used; *DATA_VERSION, when not NULL, is set to
+ * the PRAGMA data_version of what was read. */
+static bool
+load_keys(struct state *st, struct key_table *t, long long *data_version)
+{
+	bool from_snapshot;
+	int code;
+
+	exec_sql(st, "BEGIN", "start a transaction");
+	from_snapshot = load_snapshot(st, t);
+	if (!from_snapshot)
+		scan_records(st, t);
+	if (data_version != NULL) {
+		*data_version = query_int(st, "PRAGMA data_version", &code);
+		if (code != SQLITE_OK)
+			fail_db(st, "read the data version");
+	}
 	exec_sql(st, "COMMIT", "end a transaction");
-	note("loaded %zu keys from state '%s'", t->count, st->path);
+	note("loaded %zu keys from %s of state '%s'", t->count,
+	    from_snapshot ? "the snapshot" : "the records", st->path);
+	return from_snapshot;
+}
+
+void
+state_load(struct state *st, struct key_table *t)
+{
+	load_keys(st, t, NULL);
+}
+
+/* Write the commit run's key table as the new snapshot, unless another
+ * process committed since the keys were loaded: then the table misses
+ * that process's records.  PRAGMA data_version changes exactly when
+ * another connection commits. */
+static void
+write_snapshot(struct state *st)
+{
+	unsigned char chunk[ENTRY_CHUNK * ENTRY_BYTES];
+	long long version, bytes;
+	sqlite3_stmt *stmt;
+	sqlite3_blob *blob;
+	size_t filled = 0;
+	int code, offset = 0;
+
+	if (st->puts == 0 && st->snapshot_loaded)
+		return;
+	bytes = (long long)st->keys.count * ENTRY_BYTES;
+	if (bytes > sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, -1)) {
+		note("state '%s' has too many keys for a snapshot", st->path);
+		return;
+	}
+
+	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
+	version = query_int(st, "PRAGMA data_version", &code);
+	if (code != SQLITE_OK)
+		fail_db(st, "read the data version");
+	if (version != st->data_version) {
+		exec_sql(st, "COMMIT", "end a transaction");
+		note("state '%s' changed during the run; no snapshot written",
+		    st->path);
+		return;
+	}
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO snapshot"
+	    "(id, keys, entries) VALUES (1, ?, zeroblob(?))", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		fail_db(st, "prepare a statement");
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)st->keys.count);
+	sqlite3_bind_int64(stmt, 2, bytes);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		fail_db(st, "write table 'snapshot'");
+	sqlite3_finalize(stmt);
+
+	/* Entries go in slot order, so a diff run with a table of the same
+	 * size inserts them at nearly sequential addresses. */
+	if (sqlite3_blob_open(st->db, "main", "snapshot", "entries", 1, 1,
+	    &blob) != SQLITE_OK)
+		fail_db(st, "write table 'snapshot'");
+	for (size_t i = 0; i <= st->keys.mask; i++) {
+		const struct key_slot *slot = &st->keys.slots[i];
+
+		if (slot->key == 0)
+			continue;
+		store_le64(chunk + filled, slot->key);
+		store_le64(chunk + filled + 8, slot->props);
+		store_le64(chunk + filled + 16, slot->line);
+		filled += ENTRY_BYTES;
+		if (filled == sizeof chunk || offset + (long long)filled == bytes) {
+			if (sqlite3_blob_write(blob, chunk, (int)filled, offset) !=
+			    SQLITE_OK)
+				fail_db(st, "write table 'snapshot'");
+			offset += (int)filled;
+			filled = 0;
+		}
+	}
+	sqlite3_blob_close(blob);
+	exec_sql(st, "COMMIT", "commit the snapshot");
+	note("wrote a snapshot of %zu keys to state '%s'", st->keys.count,
+	    st->path);
 }
 
 void
@@ -565,6 +793,11 @@ state_begin(struct state *st)
 	 * in memory instead of re-reading them for every batch. */
 	if (st->put == NULL)
 		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
+	if (!st->tracking) {
+		st->snapshot_loaded = load_keys(st, &st->keys,
+		    &st->data_version);
+		st->tracking = true;
+	}
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
 	st->in_transaction = true;
 	iso8601_now(st->committed_at, sizeof st->committed_at);
@@ -584,6 +817,21 @@ fix_type(struct state *st, enum object_type type)
 	set_meta(st, "object_type", object_type_name(type));
 	st->type = read_type(st);
 	return st->type == type;
+}
+
+/* Enter D in the commit run's key table as a diff run would load it. */
+static void
+track(struct state *st, const struct record_digest *d)
+{
+	struct key_slot *slot;
+	bool added;
+
+	slot = key_table_upsert(&st->keys,
+	    key_table_key(canon_key_hash(d->key, d->key_len)), &added);
+	slot->props = d->type == OBJECT_EVENT ? 0 :
+	    canon_hex_prefix(d->props_hex) & ~UINT64_C(1);
+	slot->line = d->line_hash;
+	st->puts++;
 }
 
 bool
@@ -608,6 +856,7 @@ state_put(struct state *st, const struct record_digest *d)
 	if (sqlite3_step(st->put) != SQLITE_DONE)
 		fail_db(st, "write table 'records'");
 	sqlite3_reset(st->put);
+	track(st, d);
 	return true;
 }
 

@@ -24,7 +24,10 @@ check 'schema matches the man page' '
 	sqlite3 s.state "SELECT name FROM pragma_table_info(\"records\") ORDER BY cid" >cols &&
 	printf "key\nhash\nline_hash\ncommitted_at\n" >expect &&
 	test_cmp expect cols &&
-	test "$(sqlite3 s.state "PRAGMA user_version")" = 1 &&
+	sqlite3 s.state "SELECT name FROM pragma_table_info(\"snapshot\") ORDER BY cid" >cols &&
+	printf "id\nkeys\nentries\n" >expect &&
+	test_cmp expect cols &&
+	test "$(sqlite3 s.state "PRAGMA user_version")" = 2 &&
 	test "$(sqlite3 s.state "PRAGMA journal_mode")" = wal &&
 	test "$(sqlite3 s.state "SELECT value FROM meta WHERE name = \"object_type\"")" = user &&
 	sqlite3 s.state "SELECT hash FROM records" | grep -qx "[0-9a-f]\{32\}" &&
@@ -103,14 +106,14 @@ check 'other SQLite database is refused' '
 
 check 'newer schema version is refused' '
 	echo "$user" | heap-diff -s new.state --commit &&
-	sqlite3 new.state "PRAGMA user_version = 2" &&
+	sqlite3 new.state "PRAGMA user_version = 3" &&
 	expect_code 3 heap-diff -s new.state <<-JSON >out 2>err &&
 	$user
 	JSON
 	test ! -s out &&
-	grep_or_show "state .new.state. has schema version 2, newer than the version 1" err &&
+	grep_or_show "state .new.state. has schema version 3, newer than the version 2" err &&
 	expect_code 3 heap-diff -s new.state --commit </dev/null 2>err &&
-	test "$(sqlite3 new.state "PRAGMA user_version")" = 2
+	test "$(sqlite3 new.state "PRAGMA user_version")" = 3
 '
 
 check 'empty file becomes a state' '
