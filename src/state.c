@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "msg.h"
 #include "state.h"
 
@@ -29,6 +30,15 @@
 /* Snapshot entries read or written per sqlite3_blob call. */
 #define ENTRY_CHUNK 4096
 
+/* One record to write, with its key in struct state's pending_keys. */
+struct pending_put {
+	size_t key;
+	size_t key_len;
+	size_t order;     /* place in the input, so the last of a key wins */
+	uint64_t line_hash;
+	char props_hex[33];  /* empty for events */
+};
+
 struct state {
 	sqlite3 *db;
 	char *path;
@@ -36,6 +46,11 @@ struct state {
 	sqlite3_stmt *put;
 	bool in_transaction;
 	char committed_at[32];
+
+	/* Records of the open transaction, written when it commits. */
+	struct pending_put *pending;
+	size_t pending_count, pending_cap;
+	struct buf pending_keys;
 
 	/* A commit run keeps every committed key in memory, as a diff run
 	 * would load them, to write the snapshot at its end. */
@@ -441,6 +456,8 @@ state_close(struct state *st)
 	if (st->tracking)
 		write_snapshot(st);
 	key_table_release(&st->keys);
+	free(st->pending);
+	buf_release(&st->pending_keys);
 	sqlite3_finalize(st->put);
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		error("cannot close state '%s': %s", st->path,
@@ -791,9 +808,8 @@ state_begin(struct state *st)
 	/* Keys arrive in any order, so each insert may touch another B-tree
 	 * page.  A cache larger than SQLite's 2 MB default keeps those pages
 	 * in memory instead of re-reading them for every batch. */
-	if (st->put == NULL)
-		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
 	if (!st->tracking) {
+		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
 		st->snapshot_loaded = load_keys(st, &st->keys,
 		    &st->data_version);
 		st->tracking = true;
@@ -837,32 +853,89 @@ track(struct state *st, const struct record_digest *d)
 bool
 state_put(struct state *st, const struct record_digest *d)
 {
+	struct pending_put *put;
+
 	if (st->type == OBJECT_NONE && !fix_type(st, d->type))
 		return false;
 	if (d->type != st->type)
 		return false;
 
-	if (st->put == NULL && sqlite3_prepare_v2(st->db,
-	    "INSERT OR REPLACE INTO records(key, hash, line_hash, committed_at)"
-	    " VALUES (?, ?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
-		fail_db(st, "prepare a statement");
-	sqlite3_bind_text(st->put, 1, d->key, (int)d->key_len, SQLITE_STATIC);
-	if (d->type == OBJECT_EVENT)
-		sqlite3_bind_null(st->put, 2);
-	else
-		sqlite3_bind_text(st->put, 2, d->props_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st->put, 3, (sqlite3_int64)d->line_hash);
-	sqlite3_bind_text(st->put, 4, st->committed_at, -1, SQLITE_STATIC);
-	if (sqlite3_step(st->put) != SQLITE_DONE)
-		fail_db(st, "write table 'records'");
-	sqlite3_reset(st->put);
+	if (st->pending_count == st->pending_cap) {
+		st->pending_cap = st->pending_cap ? st->pending_cap * 2 : 1024;
+		st->pending = xrealloc(st->pending,
+		    st->pending_cap * sizeof *st->pending);
+	}
+	put = &st->pending[st->pending_count];
+	put->key = st->pending_keys.len;
+	put->key_len = d->key_len;
+	put->order = st->pending_count++;
+	put->line_hash = d->line_hash;
+	strcpy(put->props_hex, d->type == OBJECT_EVENT ? "" : d->props_hex);
+	buf_add(&st->pending_keys, d->key, d->key_len);
 	track(st, d);
 	return true;
+}
+
+static const char *sort_keys;
+
+/* Order puts as table 'records' orders keys (memcmp, then length), and
+ * puts of one key by their place in the input. */
+static int
+compare_puts(const void *a, const void *b)
+{
+	const struct pending_put *x = a, *y = b;
+	size_t len = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(sort_keys + x->key, sort_keys + y->key, len);
+
+	if (c != 0)
+		return c;
+	if (x->key_len != y->key_len)
+		return x->key_len < y->key_len ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Write the pending records in key order.  In input order each insert
+ * lands on a random page of 'records', so once the table outgrows the
+ * page cache most inserts read a page back in.  In key order each page
+ * is visited once. */
+static void
+write_pending(struct state *st)
+{
+	const struct pending_put *put;
+
+	sort_keys = st->pending_keys.data;
+	qsort(st->pending, st->pending_count, sizeof *st->pending,
+	    compare_puts);
+	if (st->put == NULL && st->pending_count > 0 &&
+	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO records"
+	    "(key, hash, line_hash, committed_at) VALUES (?, ?, ?, ?)", -1,
+	    &st->put, NULL) != SQLITE_OK)
+		fail_db(st, "prepare a statement");
+
+	for (size_t i = 0; i < st->pending_count; i++) {
+		put = &st->pending[i];
+		sqlite3_bind_text(st->put, 1, st->pending_keys.data + put->key,
+		    (int)put->key_len, SQLITE_STATIC);
+		if (put->props_hex[0] == '\0')
+			sqlite3_bind_null(st->put, 2);
+		else
+			sqlite3_bind_text(st->put, 2, put->props_hex, -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(st->put, 3, (sqlite3_int64)put->line_hash);
+		sqlite3_bind_text(st->put, 4, st->committed_at, -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st->put) != SQLITE_DONE)
+			fail_db(st, "write table 'records'");
+		sqlite3_reset(st->put);
+	}
+	st->pending_count = 0;
+	buf_reset(&st->pending_keys);
 }
 
 void
 state_commit(struct state *st)
 {
+	write_pending(st);
 	exec_sql(st, "COMMIT", "commit");
 	st->in_transaction = false;
 }

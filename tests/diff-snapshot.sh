@@ -131,6 +131,23 @@ check 'schema version 1 is upgraded' '
 	test_cmp expect triggers
 '
 
+check 'last record of a key wins' '
+	printf "%s\n" "{\"identity\":\"k2\",\"properties\":{\"n\":1}}" \
+		"{\"identity\":\"k1\",\"properties\":{\"n\":1}}" \
+		"{\"identity\":\"k1\",\"properties\":{\"n\":2}}" \
+		"{\"identity\":\"k0\",\"properties\":{\"n\":1}}" >twice &&
+	heap-diff -s w.state --commit <twice &&
+	sed -n 3p twice >last &&
+	heap-diff -s w.state <last >out &&
+	test ! -s out &&
+	sed -n 2p twice >first &&
+	heap-diff -s w.state <first >out &&
+	test_cmp first out &&
+	sed 2d twice >distinct &&
+	same_as_scan w.state distinct &&
+	same_as_scan w.state first
+'
+
 check 'damaged snapshot is an error' '
 	sqlite3 s.state ".backup d.state" &&
 	sqlite3 d.state "UPDATE snapshot SET keys = keys + 1" &&
