@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "msg.h"
 #include "state.h"
 
@@ -22,6 +23,22 @@
 /* How long a commit waits for another commit's transaction to end. */
 #define BUSY_TIMEOUT_MS 30000
 
+/* Bytes of one snapshot entry: key, properties and line hash, each a
+ * little-endian 64-bit integer. */
+#define ENTRY_BYTES 24
+
+/* Snapshot entries read or written per sqlite3_blob call. */
+#define ENTRY_CHUNK 4096
+
+/* One record to write, with its key in struct state's pending_keys. */
+struct pending_put {
+	size_t key;
+	size_t key_len;
+	size_t order;     /* place in the input, so the last of a key wins */
+	uint64_t line_hash;
+	char props_hex[33];  /* empty for events */
+};
+
 struct state {
 	sqlite3 *db;
 	char *path;
@@ -29,6 +46,19 @@ struct state {
 	sqlite3_stmt *put;
 	bool in_transaction;
 	char committed_at[32];
+
+	/* Records of the open transaction, written when it commits. */
+	struct pending_put *pending;
+	size_t pending_count, pending_cap;
+	struct buf pending_keys;
+
+	/* A commit run keeps every committed key in memory, as a diff run
+	 * would load them, to write the snapshot at its end. */
+	bool tracking;
+	bool snapshot_loaded;  /* the keys came from a snapshot */
+	unsigned long puts;
+	long long data_version;  /* when the keys were loaded */
+	struct key_table keys;
 };
 
 /* The open state and the lock file path, kept in static storage so that
@@ -37,6 +67,8 @@ struct state {
  * until the process exits. */
 static struct state *volatile opened;
 static char *held_lock_path;
+
+static void write_snapshot(struct state *st);
 
 static const char schema_sql[] =
 	"CREATE TABLE meta ("
@@ -49,6 +81,24 @@ static const char schema_sql[] =
 	" line_hash INTEGER NOT NULL,"
 	" committed_at TEXT NOT NULL"
 	") WITHOUT ROWID;";
+
+/* Schema version 2 adds the snapshot: the key table of the last commit
+ * run as one blob, which a diff run reads much faster than it scans
+ * table 'records'.  Any change to 'records', by heap-diff or by hand,
+ * deletes the snapshot in the same transaction, so a snapshot that
+ * exists matches the records. */
+static const char snapshot_sql[] =
+	"CREATE TABLE snapshot ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" keys INTEGER NOT NULL,"
+	" entries BLOB NOT NULL"
+	");"
+	"CREATE TRIGGER records_insert AFTER INSERT ON records"
+	" BEGIN DELETE FROM snapshot; END;"
+	"CREATE TRIGGER records_update AFTER UPDATE ON records"
+	" BEGIN DELETE FROM snapshot; END;"
+	"CREATE TRIGGER records_delete AFTER DELETE ON records"
+	" BEGIN DELETE FROM snapshot; END;";
 
 static void
 iso8601_now(char *out, size_t size)
@@ -210,22 +260,54 @@ set_meta(struct state *st, const char *name, const char *value)
 	sqlite3_finalize(stmt);
 }
 
-/* Write the schema into an empty database.  Another process may be
- * doing the same, so the check is repeated inside the write lock. */
+/* Read the application id and the number of schema objects in one read
+ * transaction.  Read apart, they could straddle another process's
+ * creation of the schema and look like a foreign database: no id yet,
+ * but tables already.  Returns false, with the SQLite error in the
+ * handle, when the file is not an SQLite database. */
+static bool
+read_header(struct state *st, long long *app_id, long long *tables)
+{
+	int code;
+
+	exec_sql(st, "BEGIN", "start a transaction");
+	*app_id = query_int(st, "PRAGMA application_id", &code);
+	if (code == SQLITE_OK)
+		*tables = query_int(st, "SELECT count(*) FROM sqlite_master",
+		    &code);
+	if (code != SQLITE_OK)
+		return false;
+	exec_sql(st, "COMMIT", "end a transaction");
+	return true;
+}
+
+/* Write the schema into an empty database, and set *APP_ID and *TABLES
+ * to what the database contains afterwards.  Another process may be
+ * creating the same state, so the database is read again under the
+ * write lock, which waits until that process commits.  The schema and
+ * its id are written in one transaction, so no reader finds one without
+ * the other. */
 static void
-create_schema(struct state *st, enum object_type type)
+create_schema(struct state *st, enum object_type type, long long *app_id,
+    long long *tables)
 {
 	char sql[128], now[32];
 	int code;
 
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
-	if (query_int(st, "PRAGMA application_id", &code) ==
-	    STATE_APPLICATION_ID) {
-		exec_sql(st, "COMMIT", "commit");
+	*app_id = query_int(st, "PRAGMA application_id", &code);
+	if (code == SQLITE_OK)
+		*tables = query_int(st, "SELECT count(*) FROM sqlite_master",
+		    &code);
+	if (code != SQLITE_OK)
+		fail_db(st, "read the schema");
+	if (*app_id != 0 || *tables != 0) {
+		exec_sql(st, "COMMIT", "end a transaction");
 		return;
 	}
 
 	exec_sql(st, schema_sql, "create the schema");
+	exec_sql(st, snapshot_sql, "create the schema");
 	snprintf(sql, sizeof sql, "PRAGMA application_id = %d;"
 	    " PRAGMA user_version = %d", STATE_APPLICATION_ID,
 	    STATE_SCHEMA_VERSION);
@@ -237,7 +319,29 @@ create_schema(struct state *st, enum object_type type)
 	if (type != OBJECT_NONE)
 		set_meta(st, "object_type", object_type_name(type));
 	exec_sql(st, "COMMIT", "commit the schema");
+	*app_id = STATE_APPLICATION_ID;
 	note("created state '%s'", st->path);
+}
+
+/* Add the snapshot of schema version 2 to a version 1 state, unless
+ * another process did so first. */
+static void
+upgrade_schema(struct state *st)
+{
+	char sql[64];
+	int code;
+
+	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
+	if (query_int(st, "PRAGMA user_version", &code) == 1 &&
+	    code == SQLITE_OK) {
+		exec_sql(st, snapshot_sql, "upgrade the schema");
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		    STATE_SCHEMA_VERSION);
+		exec_sql(st, sql, "upgrade the schema");
+		note("upgraded state '%s' to schema version %d", st->path,
+		    STATE_SCHEMA_VERSION);
+	}
+	exec_sql(st, "COMMIT", "commit the schema");
 }
 
 /* Make sure the open database is a heapsync state we can read, creating
@@ -245,22 +349,15 @@ create_schema(struct state *st, enum object_type type)
 static void
 check_format(struct state *st, enum object_type type)
 {
-	long long app_id, version, tables;
+	long long app_id = 0, version, tables = 0;
 	int code;
 
-	app_id = query_int(st, "PRAGMA application_id", &code);
-	if (code != SQLITE_OK)
+	if (!read_header(st, &app_id, &tables))
 		fatal(EXIT_INPUT, "state '%s' is not a heapsync state file (%s); "
 		    "move it away or give another --state", st->path,
 		    sqlite3_errmsg(st->db));
-	tables = query_int(st, "SELECT count(*) FROM sqlite_master", &code);
-	if (code != SQLITE_OK)
-		fail_db(st, "read the schema");
-
-	if (app_id == 0 && tables == 0) {
-		create_schema(st, type);
-		app_id = STATE_APPLICATION_ID;
-	}
+	if (app_id == 0 && tables == 0)
+		create_schema(st, type, &app_id, &tables);
 	if (app_id != STATE_APPLICATION_ID)
 		fatal(EXIT_INPUT, "state '%s' is an SQLite database but not a "
 		    "heapsync state; move it away or give another --state",
@@ -276,6 +373,8 @@ check_format(struct state *st, enum object_type type)
 	if (version < 1)
 		fatal(EXIT_INPUT, "state '%s' has an invalid schema version %lld; "
 		    "move it away or give another --state", st->path, version);
+	if (version == 1)
+		upgrade_schema(st);
 }
 
 static enum object_type
@@ -299,6 +398,28 @@ read_type(struct state *st)
 	return type;
 }
 
+/* Switch the state to WAL mode, which the file then keeps.  The switch
+ * needs the file to itself, and while another process reads it (the
+ * other stage of a pipeline opening a state just created) SQLite 3.40
+ * returns SQLITE_BUSY despite the busy timeout.  So it is retried for as
+ * long as a commit would wait. */
+static void
+use_wal(struct state *st)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int code;
+
+	for (int waited = 0;; waited += 5) {
+		code = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+		    NULL, NULL);
+		if (code != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (code != SQLITE_OK)
+		fail_db(st, "switch to WAL mode");
+}
+
 struct state *
 state_open(const char *path, enum object_type type)
 {
@@ -319,7 +440,7 @@ state_open(const char *path, enum object_type type)
 	 * process.  After a power loss the last commits may roll back, so
 	 * their records are sent again: users and accounts are simply
 	 * updated, and Heap drops events whose idempotency_key it has. */
-	exec_sql(st, "PRAGMA journal_mode = WAL", "switch to WAL mode");
+	use_wal(st);
 	exec_sql(st, "PRAGMA synchronous = NORMAL", "set synchronous mode");
 	st->type = read_type(st);
 	return st;
@@ -332,6 +453,11 @@ state_close(struct state *st)
 		return;
 	if (st->in_transaction)
 		state_commit(st);
+	if (st->tracking)
+		write_snapshot(st);
+	key_table_release(&st->keys);
+	free(st->pending);
+	buf_release(&st->pending_keys);
 	sqlite3_finalize(st->put);
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		error("cannot close state '%s': %s", st->path,
@@ -467,8 +593,75 @@ insert_batch(struct key_table *t, const struct key_slot *batch, size_t count)
 	}
 }
 
-void
-state_load(struct state *st, struct key_table *t)
+static uint64_t
+load_le64(const unsigned char *p)
+{
+	uint64_t x = 0;
+
+	for (int i = 7; i >= 0; i--)
+		x = (x << 8) | p[i];
+	return x;
+}
+
+static void
+store_le64(unsigned char *p, uint64_t x)
+{
+	for (int i = 0; i < 8; i++, x >>= 8)
+		p[i] = (unsigned char)x;
+}
+
+/* Load the snapshot into T, inside the caller's read transaction.
+ * Returns false, leaving T uninitialized, when there is none. */
+static bool
+load_snapshot(struct state *st, struct key_table *t)
+{
+	unsigned char chunk[ENTRY_CHUNK * ENTRY_BYTES];
+	struct key_slot batch[LOAD_BATCH];
+	sqlite3_blob *blob;
+	long long keys;
+	int code;
+
+	keys = query_int(st, "SELECT keys FROM snapshot WHERE id = 1", &code);
+	if (code != SQLITE_OK)
+		return false;
+	if (sqlite3_blob_open(st->db, "main", "snapshot", "entries", 1, 0,
+	    &blob) != SQLITE_OK)
+		fail_db(st, "read table 'snapshot'");
+	if (keys < 0 || sqlite3_blob_bytes(blob) != keys * ENTRY_BYTES)
+		fatal(EXIT_INPUT, "state '%s': the snapshot contains %d bytes for "
+		    "%lld keys; delete it with sqlite3 \"DELETE FROM snapshot\"",
+		    st->path, sqlite3_blob_bytes(blob), keys);
+
+	key_table_init(t, (size_t)keys);
+	for (long long done = 0; done < keys;) {
+		int count = keys - done < ENTRY_CHUNK ? (int)(keys - done) :
+		    ENTRY_CHUNK;
+
+		if (sqlite3_blob_read(blob, chunk, count * ENTRY_BYTES,
+		    (int)(done * ENTRY_BYTES)) != SQLITE_OK)
+			fail_db(st, "read table 'snapshot'");
+		for (int i = 0; i < count; i += LOAD_BATCH) {
+			int n = count - i < LOAD_BATCH ? count - i : LOAD_BATCH;
+
+			for (int j = 0; j < n; j++) {
+				const unsigned char *e =
+				    chunk + (size_t)(i + j) * ENTRY_BYTES;
+
+				batch[j].key = load_le64(e);
+				batch[j].props = load_le64(e + 8);
+				batch[j].line = load_le64(e + 16);
+			}
+			insert_batch(t, batch, (size_t)n);
+		}
+		done += count;
+	}
+	sqlite3_blob_close(blob);
+	return true;
+}
+
+/* Load table 'records' into T, inside the caller's read transaction. */
+static void
+scan_records(struct state *st, struct key_table *t)
 {
 	struct key_slot batch[LOAD_BATCH];
 	size_t pending = 0;
@@ -476,7 +669,6 @@ state_load(struct state *st, struct key_table *t)
 	long long rows;
 	int code;
 
-	exec_sql(st, "BEGIN", "start a transaction");
 	rows = query_int(st, "SELECT count(*) FROM records", &code);
 	if (code != SQLITE_OK)
 		fail_db(st, "count the records");
@@ -506,8 +698,108 @@ state_load(struct state *st, struct key_table *t)
 	if (code != SQLITE_DONE)
 		fail_db(st, "read table 'records'");
 	sqlite3_finalize(stmt);
+}
+
+/* Load the committed keys into T from the snapshot, or from table
+ * 'records' when there is none, in one read transaction.  Returns
+ * whether the snapshot was used; *DATA_VERSION, when not NULL, is set to
+ * the PRAGMA data_version of what was read. */
+static bool
+load_keys(struct state *st, struct key_table *t, long long *data_version)
+{
+	bool from_snapshot;
+	int code;
+
+	exec_sql(st, "BEGIN", "start a transaction");
+	from_snapshot = load_snapshot(st, t);
+	if (!from_snapshot)
+		scan_records(st, t);
+	if (data_version != NULL) {
+		*data_version = query_int(st, "PRAGMA data_version", &code);
+		if (code != SQLITE_OK)
+			fail_db(st, "read the data version");
+	}
 	exec_sql(st, "COMMIT", "end a transaction");
-	note("loaded %zu keys from state '%s'", t->count, st->path);
+	note("loaded %zu keys from %s of state '%s'", t->count,
+	    from_snapshot ? "the snapshot" : "the records", st->path);
+	return from_snapshot;
+}
+
+void
+state_load(struct state *st, struct key_table *t)
+{
+	load_keys(st, t, NULL);
+}
+
+/* Write the commit run's key table as the new snapshot, unless another
+ * process committed since the keys were loaded: then the table misses
+ * that process's records.  PRAGMA data_version changes exactly when
+ * another connection commits. */
+static void
+write_snapshot(struct state *st)
+{
+	unsigned char chunk[ENTRY_CHUNK * ENTRY_BYTES];
+	long long version, bytes;
+	sqlite3_stmt *stmt;
+	sqlite3_blob *blob;
+	size_t filled = 0;
+	int code, offset = 0;
+
+	if (st->puts == 0 && st->snapshot_loaded)
+		return;
+	bytes = (long long)st->keys.count * ENTRY_BYTES;
+	if (bytes > sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, -1)) {
+		note("state '%s' has too many keys for a snapshot", st->path);
+		return;
+	}
+
+	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
+	version = query_int(st, "PRAGMA data_version", &code);
+	if (code != SQLITE_OK)
+		fail_db(st, "read the data version");
+	if (version != st->data_version) {
+		exec_sql(st, "COMMIT", "end a transaction");
+		note("state '%s' changed during the run; no snapshot written",
+		    st->path);
+		return;
+	}
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO snapshot"
+	    "(id, keys, entries) VALUES (1, ?, zeroblob(?))", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		fail_db(st, "prepare a statement");
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)st->keys.count);
+	sqlite3_bind_int64(stmt, 2, bytes);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		fail_db(st, "write table 'snapshot'");
+	sqlite3_finalize(stmt);
+
+	/* Entries go in slot order, so a diff run with a table of the same
+	 * size inserts them at nearly sequential addresses. */
+	if (sqlite3_blob_open(st->db, "main", "snapshot", "entries", 1, 1,
+	    &blob) != SQLITE_OK)
+		fail_db(st, "write table 'snapshot'");
+	for (size_t i = 0; i <= st->keys.mask; i++) {
+		const struct key_slot *slot = &st->keys.slots[i];
+
+		if (slot->key == 0)
+			continue;
+		store_le64(chunk + filled, slot->key);
+		store_le64(chunk + filled + 8, slot->props);
+		store_le64(chunk + filled + 16, slot->line);
+		filled += ENTRY_BYTES;
+		if (filled == sizeof chunk || offset + (long long)filled == bytes) {
+			if (sqlite3_blob_write(blob, chunk, (int)filled, offset) !=
+			    SQLITE_OK)
+				fail_db(st, "write table 'snapshot'");
+			offset += (int)filled;
+			filled = 0;
+		}
+	}
+	sqlite3_blob_close(blob);
+	exec_sql(st, "COMMIT", "commit the snapshot");
+	note("wrote a snapshot of %zu keys to state '%s'", st->keys.count,
+	    st->path);
 }
 
 void
@@ -516,8 +808,12 @@ state_begin(struct state *st)
 	/* Keys arrive in any order, so each insert may touch another B-tree
 	 * page.  A cache larger than SQLite's 2 MB default keeps those pages
 	 * in memory instead of re-reading them for every batch. */
-	if (st->put == NULL)
+	if (!st->tracking) {
 		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
+		st->snapshot_loaded = load_keys(st, &st->keys,
+		    &st->data_version);
+		st->tracking = true;
+	}
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
 	st->in_transaction = true;
 	iso8601_now(st->committed_at, sizeof st->committed_at);
@@ -539,34 +835,107 @@ fix_type(struct state *st, enum object_type type)
 	return st->type == type;
 }
 
+/* Enter D in the commit run's key table as a diff run would load it. */
+static void
+track(struct state *st, const struct record_digest *d)
+{
+	struct key_slot *slot;
+	bool added;
+
+	slot = key_table_upsert(&st->keys,
+	    key_table_key(canon_key_hash(d->key, d->key_len)), &added);
+	slot->props = d->type == OBJECT_EVENT ? 0 :
+	    canon_hex_prefix(d->props_hex) & ~UINT64_C(1);
+	slot->line = d->line_hash;
+	st->puts++;
+}
+
 bool
 state_put(struct state *st, const struct record_digest *d)
 {
+	struct pending_put *put;
+
 	if (st->type == OBJECT_NONE && !fix_type(st, d->type))
 		return false;
 	if (d->type != st->type)
 		return false;
 
-	if (st->put == NULL && sqlite3_prepare_v2(st->db,
-	    "INSERT OR REPLACE INTO records(key, hash, line_hash, committed_at)"
-	    " VALUES (?, ?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
-		fail_db(st, "prepare a statement");
-	sqlite3_bind_text(st->put, 1, d->key, (int)d->key_len, SQLITE_STATIC);
-	if (d->type == OBJECT_EVENT)
-		sqlite3_bind_null(st->put, 2);
-	else
-		sqlite3_bind_text(st->put, 2, d->props_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st->put, 3, (sqlite3_int64)d->line_hash);
-	sqlite3_bind_text(st->put, 4, st->committed_at, -1, SQLITE_STATIC);
-	if (sqlite3_step(st->put) != SQLITE_DONE)
-		fail_db(st, "write table 'records'");
-	sqlite3_reset(st->put);
+	if (st->pending_count == st->pending_cap) {
+		st->pending_cap = st->pending_cap ? st->pending_cap * 2 : 1024;
+		st->pending = xrealloc(st->pending,
+		    st->pending_cap * sizeof *st->pending);
+	}
+	put = &st->pending[st->pending_count];
+	put->key = st->pending_keys.len;
+	put->key_len = d->key_len;
+	put->order = st->pending_count++;
+	put->line_hash = d->line_hash;
+	strcpy(put->props_hex, d->type == OBJECT_EVENT ? "" : d->props_hex);
+	buf_add(&st->pending_keys, d->key, d->key_len);
+	track(st, d);
 	return true;
+}
+
+static const char *sort_keys;
+
+/* Order puts as table 'records' orders keys (memcmp, then length), and
+ * puts of one key by their place in the input. */
+static int
+compare_puts(const void *a, const void *b)
+{
+	const struct pending_put *x = a, *y = b;
+	size_t len = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(sort_keys + x->key, sort_keys + y->key, len);
+
+	if (c != 0)
+		return c;
+	if (x->key_len != y->key_len)
+		return x->key_len < y->key_len ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Write the pending records in key order.  In input order each insert
+ * lands on a random page of 'records', so once the table outgrows the
+ * page cache most inserts read a page back in.  In key order each page
+ * is visited once. */
+static void
+write_pending(struct state *st)
+{
+	const struct pending_put *put;
+
+	sort_keys = st->pending_keys.data;
+	qsort(st->pending, st->pending_count, sizeof *st->pending,
+	    compare_puts);
+	if (st->put == NULL && st->pending_count > 0 &&
+	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO records"
+	    "(key, hash, line_hash, committed_at) VALUES (?, ?, ?, ?)", -1,
+	    &st->put, NULL) != SQLITE_OK)
+		fail_db(st, "prepare a statement");
+
+	for (size_t i = 0; i < st->pending_count; i++) {
+		put = &st->pending[i];
+		sqlite3_bind_text(st->put, 1, st->pending_keys.data + put->key,
+		    (int)put->key_len, SQLITE_STATIC);
+		if (put->props_hex[0] == '\0')
+			sqlite3_bind_null(st->put, 2);
+		else
+			sqlite3_bind_text(st->put, 2, put->props_hex, -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(st->put, 3, (sqlite3_int64)put->line_hash);
+		sqlite3_bind_text(st->put, 4, st->committed_at, -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st->put) != SQLITE_DONE)
+			fail_db(st, "write table 'records'");
+		sqlite3_reset(st->put);
+	}
+	st->pending_count = 0;
+	buf_reset(&st->pending_keys);
 }
 
 void
 state_commit(struct state *st)
 {
+	write_pending(st);
 	exec_sql(st, "COMMIT", "commit");
 	st->in_transaction = false;
 }

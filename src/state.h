@@ -12,7 +12,7 @@
 #include "canon.h"
 
 /* Schema version this code reads and writes (PRAGMA user_version). */
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 struct state;
 
@@ -61,15 +61,19 @@ void key_table_release(struct key_table *t);
 uint64_t key_table_key(uint64_t hash);
 
 /* Load every committed record into T, keyed by key_table_key of
- * canon_key_hash.  PROPS holds the first 63 bits of the properties hash
- * with the low bit 0, free for the caller's use (0 for events).  Reads in one transaction, so a commit running
- * at the same time is seen whole or not at all. */
+ * canon_key_hash, from the snapshot when the state has one and from
+ * table 'records' otherwise.  PROPS holds the first 63 bits of the
+ * properties hash with the low bit 0, free for the caller's use (0 for
+ * events).  Reads in one transaction, so a commit running at the same
+ * time is seen whole or not at all. */
 void state_load(struct state *st, struct key_table *t);
 
 /* Commit mode.  state_put writes one accepted record inside a
  * transaction that state_begin opens and state_commit ends; the first
  * record of a state without a type sets it.  Returns false, writing
- * nothing, when D is of another type than the state. */
+ * nothing, when D is of another type than the state.  The first
+ * state_begin loads the committed keys, and state_close writes them with
+ * this run's records as the new snapshot. */
 void state_begin(struct state *st);
 bool state_put(struct state *st, const struct record_digest *d);
 void state_commit(struct state *st);

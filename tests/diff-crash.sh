@@ -27,6 +27,10 @@ check_uncommitted() {
 	sqlite3 "$1" "PRAGMA integrity_check" >integrity &&
 	echo ok >expect.integrity &&
 	test_cmp expect.integrity integrity &&
+	snapshot=$(sqlite3 "$1" "SELECT keys FROM snapshot") &&
+	if [ -n "$snapshot" ]; then
+		test "$snapshot" = "$(sqlite3 "$1" "SELECT count(*) FROM records")"
+	fi &&
 	sqlite3 "$1" "SELECT key FROM records" | sort >committed &&
 	jq -r .identity "$2" | sort >all &&
 	comm -23 all committed >expect.keys &&

@@ -32,7 +32,7 @@ check 'man page has the required sections' '
 '
 
 check 'man page documents the state tables' '
-	for word in meta records key hash committed_at object_type user_version application_id; do
+	for word in meta records snapshot key hash committed_at entries object_type user_version application_id data_version; do
 		grep -q "$word" "$man" || { echo "not documented: $word" >&2; exit 1; }
 	done
 '
