@@ -342,6 +342,8 @@ reader_free(struct reader *r)
 		return;
 	if (r->csv_ready)
 		csv_free(&r->csv);
+	free(r->csv_ends);
+	free(r->csv_kinds);
 	json_release(r);
 	for (size_t i = 0; i < r->ncolumns; i++)
 		free(r->columns[i]);

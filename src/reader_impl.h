@@ -88,7 +88,13 @@ struct reader {
 	struct csv_parser csv;
 	bool csv_special[256];    /* bytes that end an unquoted field */
 	bool csv_ready;
-	bool csv_row_done;
+	/* Where the scanner found the fields of the current record: field
+	 * K ends at offset csv_ends[K] from the record's start and is
+	 * decoded as csv_kinds[K] says. */
+	size_t *csv_ends;
+	unsigned char *csv_kinds;
+	size_t csv_nfields;
+	size_t csv_fields_cap;
 
 	/* JSON: duplicate-key detection and the array's progress.  Rows of
 	 * an export nearly always repeat the keys of the row before, so the
