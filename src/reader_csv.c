@@ -150,20 +150,25 @@ skip_quoted(const char *p, size_t i, size_t n)
 	return i;
 }
 
+static void
+grow_csv_fields(struct reader *r)
+{
+	r->csv_fields_cap = r->csv_fields_cap ? 2 * r->csv_fields_cap : 32;
+	r->csv_ends = xrealloc(r->csv_ends,
+	    r->csv_fields_cap * sizeof *r->csv_ends);
+	r->csv_kinds = xrealloc(r->csv_kinds, r->csv_fields_cap);
+}
+
 /* Note that the field of the record being scanned ends at offset END,
  * in state STATE after QUOTES closing quotes. */
-static void
+static inline void
 end_field(struct reader *r, size_t end, enum csv_state state,
     unsigned quotes)
 {
 	size_t k = r->csv_nfields;
 
-	if (k == r->csv_fields_cap) {
-		r->csv_fields_cap = k ? 2 * k : 32;
-		r->csv_ends = xrealloc(r->csv_ends,
-		    r->csv_fields_cap * sizeof *r->csv_ends);
-		r->csv_kinds = xrealloc(r->csv_kinds, r->csv_fields_cap);
-	}
+	if (k == r->csv_fields_cap)
+		grow_csv_fields(r);
 	r->csv_ends[k] = end;
 	if (state == AFTER_QUOTE && quotes == 1)
 		r->csv_kinds[k] = KIND_QUOTED;
@@ -276,7 +281,7 @@ consume_record(struct reader *r, const struct record *rec)
 	}
 }
 
-static void
+static inline void
 csv_add_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;

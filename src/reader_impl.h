@@ -133,11 +133,28 @@ arena_addc(struct buf *b, char c)
 	b->data[b->len++] = c;
 }
 
+void row_grow(struct reader *r);
+
+/* Append an empty field to the row and return its index.  Inline
+ * because every field of every row comes through here. */
+static inline size_t
+row_add(struct reader *r)
+{
+	size_t i = r->nfields;
+
+	if (i == r->fields_cap)
+		row_grow(r);
+	memset(&r->fields[i], 0, sizeof r->fields[i]);
+	r->text_off[i] = NO_TEXT;
+	r->name_off[i] = 0;
+	r->nfields++;
+	return i;
+}
+
 /* reader.c */
 bool reader_fill(struct reader *r);
 bool reader_read_failed(struct reader *r, struct reader_error *err);
 void row_reset(struct reader *r);
-size_t row_add(struct reader *r);
 void row_finish(struct reader *r, struct row *row, bool named_by_header);
 void reader_set_error(struct reader_error *err, unsigned long line,
     unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)
