@@ -446,7 +446,7 @@ field_slot(struct mapping *m, const struct field *f, size_t i)
 
 	cached = &m->cache[i];
 	if (cached->name.len != f->name_len || cached->name.data == NULL ||
-	    memcmp(cached->name.data, f->name, f->name_len) != 0) {
+	    !same_bytes(cached->name.data, f->name, f->name_len)) {
 		cached->slot = json_field_slot(m, f);
 		buf_reset(&cached->name);
 		buf_add(&cached->name, f->name, f->name_len);

@@ -144,26 +144,16 @@ row_reset(struct reader *r)
 	buf_reset(&r->text);
 }
 
-/* Append an empty field to the row and return its index. */
-size_t
-row_add(struct reader *r)
+/* Make room for more fields; row_add calls it when the arrays are full. */
+void
+row_grow(struct reader *r)
 {
-	size_t i = r->nfields;
-
-	if (i == r->fields_cap) {
-		r->fields_cap = r->fields_cap ? r->fields_cap * 2 : 32;
-		r->fields = xrealloc(r->fields,
-		    r->fields_cap * sizeof *r->fields);
-		r->text_off = xrealloc(r->text_off,
-		    r->fields_cap * sizeof *r->text_off);
-		r->name_off = xrealloc(r->name_off,
-		    r->fields_cap * sizeof *r->name_off);
-	}
-	memset(&r->fields[i], 0, sizeof r->fields[i]);
-	r->text_off[i] = NO_TEXT;
-	r->name_off[i] = 0;
-	r->nfields++;
-	return i;
+	r->fields_cap = r->fields_cap ? r->fields_cap * 2 : 32;
+	r->fields = xrealloc(r->fields, r->fields_cap * sizeof *r->fields);
+	r->text_off = xrealloc(r->text_off,
+	    r->fields_cap * sizeof *r->text_off);
+	r->name_off = xrealloc(r->name_off,
+	    r->fields_cap * sizeof *r->name_off);
 }
 
 /* Turn the stored offsets into pointers and hand the fields to ROW.
@@ -342,6 +332,8 @@ reader_free(struct reader *r)
 		return;
 	if (r->csv_ready)
 		csv_free(&r->csv);
+	free(r->csv_ends);
+	free(r->csv_kinds);
 	json_release(r);
 	for (size_t i = 0; i < r->ncolumns; i++)
 		free(r->columns[i]);

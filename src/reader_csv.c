@@ -2,9 +2,12 @@
  * ... INTO OUTFILE), both with a header row naming the columns.
  *
  * Records are found in the input buffer first, so that each row keeps
- * its raw text and line number; libcsv then decodes one whole record. */
+ * its raw text and line number.  The same pass notes where each field
+ * ends, so most fields are copied straight from the buffer; libcsv
+ * decodes only the quoted fields that hold a doubled or stray quote. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,14 +15,23 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
 enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
+
+/* How a field found by the scanner is decoded. */
+enum csv_kind {
+	KIND_PLAIN,   /* unquoted: the bytes as they are */
+	KIND_QUOTED,  /* "text" with no other quote: the bytes inside */
+	KIND_LIBCSV   /* any other quoted field: decoded by libcsv */
+};
 
 /* One record found in the buffer: bytes [r->pos, r->pos + len), then a
  * CR or LF terminator unless the input ended first. */
 struct record {
 	size_t len;
 	bool terminated;
-	bool quoted;             /* some field starts with a quote */
 	bool open_quote;
 	unsigned long newlines;  /* LF bytes inside the record */
 };
@@ -72,21 +84,120 @@ skip_blank_lines(struct reader *r, bool *empty_record)
 	}
 }
 
-/* Find the end of the CSV record at r->pos with the same states as
- * libcsv, so that libcsv is always handed whole records.  Returns false
- * at the end of the input. */
+/* Whether some byte of WORD equals B, repeated in every byte of BYTES:
+ * (X - ONES) & ~X & HIGHS is nonzero exactly when X has a zero byte. */
+static inline uint64_t
+has_byte(uint64_t word, uint64_t bytes)
+{
+	uint64_t x = word ^ bytes;
+
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Offset of the byte that set the lowest bit of MATCH, a nonzero
+ * has_byte result: a false match can only follow a true one, so the
+ * lowest is exact.  Little-endian only; elsewhere 0, and the byte loop
+ * after the word loop finds the byte instead. */
+static inline size_t
+first_match(uint64_t match)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(match) / 8;
+#else
+	(void)match;
+	return 0;
+#endif
+}
+
+/* Return the offset of the first byte at or after I, before N, that may
+ * end an unquoted field, taking eight bytes at a time. */
+static inline size_t
+skip_unquoted(const char *p, size_t i, size_t n, const bool *special,
+    uint64_t delims)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, match;
+
+		memcpy(&w, p + i, 8);
+		match = has_byte(w, delims) | has_byte(w, ONES * '\n') |
+		    has_byte(w, ONES * '\r');
+		if (match) {
+			i += first_match(match);
+			break;
+		}
+	}
+	while (i < n && !special[(unsigned char)p[i]])
+		i++;
+	return i;
+}
+
+/* The same inside quotes, where only a quote or LF matters. */
+static inline size_t
+skip_quoted(const char *p, size_t i, size_t n)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, match;
+
+		memcpy(&w, p + i, 8);
+		match = has_byte(w, ONES * '"') | has_byte(w, ONES * '\n');
+		if (match) {
+			i += first_match(match);
+			break;
+		}
+	}
+	while (i < n && p[i] != '"' && p[i] != '\n')
+		i++;
+	return i;
+}
+
+static void
+grow_csv_fields(struct reader *r)
+{
+	r->csv_fields_cap = r->csv_fields_cap ? 2 * r->csv_fields_cap : 32;
+	r->csv_ends = xrealloc(r->csv_ends,
+	    r->csv_fields_cap * sizeof *r->csv_ends);
+	r->csv_kinds = xrealloc(r->csv_kinds, r->csv_fields_cap);
+}
+
+/* Note that the field of the record being scanned ends at offset END,
+ * in state STATE after QUOTES closing quotes. */
+static inline void
+end_field(struct reader *r, size_t end, enum csv_state state,
+    unsigned quotes)
+{
+	size_t k = r->csv_nfields;
+
+	if (k == r->csv_fields_cap)
+		grow_csv_fields(r);
+	r->csv_ends[k] = end;
+	if (state == AFTER_QUOTE && quotes == 1)
+		r->csv_kinds[k] = KIND_QUOTED;
+	else if (state == AFTER_QUOTE || state == IN_QUOTED)
+		r->csv_kinds[k] = KIND_LIBCSV;
+	else
+		r->csv_kinds[k] = KIND_PLAIN;
+	r->csv_nfields = k + 1;
+}
+
+/* Find the end of the CSV record at r->pos, and the ends of its fields,
+ * with the same states as libcsv, so that both split a record alike.
+ * Returns false at the end of the input. */
 static bool
 scan_csv_record(struct reader *r, char delim, struct record *rec)
 {
 	enum csv_state state = AT_FIELD_START;
 	const bool *special = r->csv_special;
+	uint64_t delims = ONES * (unsigned char)delim;
+	unsigned quotes = 0;
 	size_t i = 0;
 	bool empty;
 
 	memset(rec, 0, sizeof *rec);
+	r->csv_nfields = 0;
 	if (!skip_blank_lines(r, &empty))
 		return false;
 	if (empty) {
+		end_field(r, 0, AT_FIELD_START, 0);
 		rec->terminated = true;
 		return true;
 	}
@@ -98,18 +209,32 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 		for (; i < n; i++) {
 			char c = p[i];
 
+			/* Most fields are unquoted and not empty: find their
+			 * end in one step, without going through the switch
+			 * for their first byte. */
+			if (state == AT_FIELD_START && c != '"' && c != delim &&
+			    !is_newline(c)) {
+				state = IN_UNQUOTED;
+				i = skip_unquoted(p, i + 1, n, special, delims);
+				if (i == n)
+					break;
+				if (p[i] != delim)
+					goto found;
+				end_field(r, i, state, quotes);
+				state = AT_FIELD_START;
+				continue;
+			}
+
 			/* Most bytes neither end a field nor start or end a
 			 * quote, so skip them without going through the
 			 * switch. */
 			if (state == IN_UNQUOTED) {
-				while (i < n && !special[(unsigned char)p[i]])
-					i++;
+				i = skip_unquoted(p, i, n, special, delims);
 				if (i == n)
 					break;
 				c = p[i];
 			} else if (state == IN_QUOTED) {
-				while (i < n && p[i] != '"' && p[i] != '\n')
-					i++;
+				i = skip_quoted(p, i, n);
 				if (i == n)
 					break;
 				c = p[i];
@@ -119,23 +244,24 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 			case AT_FIELD_START:
 			case IN_UNQUOTED:
 			case AFTER_QUOTE:
-				if (c == delim)
+				if (c == delim) {
+					end_field(r, i, state, quotes);
 					state = AT_FIELD_START;
-				else if (is_newline(c))
+					quotes = 0;
+				} else if (is_newline(c)) {
 					goto found;
-				else if (state == AT_FIELD_START && c == '"') {
+				} else if (state == AT_FIELD_START && c == '"')
 					state = IN_QUOTED;
-					rec->quoted = true;
-				}
 				else if (state == AT_FIELD_START)
 					state = IN_UNQUOTED;
 				else if (state == AFTER_QUOTE)
 					state = IN_QUOTED;
 				break;
 			case IN_QUOTED:
-				if (c == '"')
+				if (c == '"') {
 					state = AFTER_QUOTE;
-				else if (c == '\n')
+					quotes++;
+				} else if (c == '\n')
 					rec->newlines++;
 				break;
 			}
@@ -145,11 +271,13 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 	}
 	rec->len = i;
 	rec->open_quote = state == IN_QUOTED;
+	end_field(r, i, state, quotes);
 	return true;
 
 found:
 	rec->len = i;
 	rec->terminated = true;
+	end_field(r, i, state, quotes);
 	return true;
 }
 
@@ -169,7 +297,7 @@ consume_record(struct reader *r, const struct record *rec)
 	}
 }
 
-static void
+static inline void
 csv_add_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;
@@ -193,56 +321,38 @@ csv_add_field(void *s, size_t len, void *data)
 	arena_addc(&r->text, '\0');
 }
 
+/* Decode the record at r->pos into the row's fields and consume it.
+ * libcsv's per-byte callbacks cost more than half the time of reading
+ * a typical export, so it sees only the fields that need it, each on
+ * its own: a field ends at the same byte for the scanner as for libcsv,
+ * and libcsv starts every field in the same state. */
 static void
-csv_end_row(int c, void *data)
-{
-	struct reader *r = data;
-
-	r->csv_row_done = true;
-}
-
-/* Split a record in which no field is quoted.  libcsv would give the
- * same fields, but its per-byte callbacks cost more than half the time
- * of reading a typical export, so only quoted records go through it. */
-static void
-split_plain_record(struct reader *r, const char *p, size_t len, char delim)
-{
-	size_t start = 0;
-
-	for (;;) {
-		const char *d = memchr(p + start, delim, len - start);
-		size_t end = d ? (size_t)(d - p) : len;
-
-		csv_add_field(end > start ? (char *)p + start : NULL,
-		    end - start, r);
-		if (d == NULL)
-			break;
-		start = end + 1;
-	}
-	r->csv_row_done = true;
-}
-
-/* Decode the record at r->pos into the row's fields and consume it. */
-static void
-decode_csv_record(struct reader *r, const struct record *rec, char delim)
+decode_csv_record(struct reader *r, const struct record *rec)
 {
 	const char *p = r->buf + r->pos;
+	size_t start = 0;
 
 	row_reset(r);
 	r->row_line = r->line;
-	r->csv_row_done = false;
-	if (rec->len == 0 && rec->terminated) {
-		/* libcsv skips empty lines; in a one-column file they are an
-		 * unquoted empty field. */
-		csv_add_field(NULL, 0, r);
-		r->csv_row_done = true;
-	} else if (!rec->quoted) {
-		split_plain_record(r, p, rec->len, delim);
-	} else {
-		csv_parse(&r->csv, p, rec->len + rec->terminated,
-		    csv_add_field, csv_end_row, r);
-		if (!rec->terminated || !r->csv_row_done)
-			csv_fini(&r->csv, csv_add_field, csv_end_row, r);
+	for (size_t k = 0; k < r->csv_nfields; k++) {
+		size_t end = r->csv_ends[k];
+
+		switch (r->csv_kinds[k]) {
+		case KIND_PLAIN:
+			csv_add_field(end > start ? (char *)p + start : NULL,
+			    end - start, r);
+			break;
+		case KIND_QUOTED:
+			csv_add_field((char *)p + start + 1, end - start - 2,
+			    r);
+			break;
+		case KIND_LIBCSV:
+			csv_parse(&r->csv, p + start, end - start,
+			    csv_add_field, NULL, r);
+			csv_fini(&r->csv, csv_add_field, NULL, r);
+			break;
+		}
+		start = end + 1;
 	}
 	consume_record(r, rec);
 }
@@ -396,7 +506,7 @@ csv_open(struct reader *r, struct reader_error *err)
 	if (reader_read_failed(r, err))
 		return false;
 	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec, delim);
+	decode_csv_record(r, &rec);
 	if (!take_header(r, raw, rec.len, err))
 		return false;
 	set_header_hint(r);
@@ -416,7 +526,7 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
 	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec, delim);
+	decode_csv_record(r, &rec);
 	if (rec.open_quote) {
 		reader_set_error(err, r->row_line, 0, raw, rec.len,
 		    "quoted field is not closed before the end of the input");

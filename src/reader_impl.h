@@ -88,7 +88,13 @@ struct reader {
 	struct csv_parser csv;
 	bool csv_special[256];    /* bytes that end an unquoted field */
 	bool csv_ready;
-	bool csv_row_done;
+	/* Where the scanner found the fields of the current record: field
+	 * K ends at offset csv_ends[K] from the record's start and is
+	 * decoded as csv_kinds[K] says. */
+	size_t *csv_ends;
+	unsigned char *csv_kinds;
+	size_t csv_nfields;
+	size_t csv_fields_cap;
 
 	/* JSON: duplicate-key detection and the array's progress.  Rows of
 	 * an export nearly always repeat the keys of the row before, so the
@@ -107,6 +113,33 @@ struct reader {
 	int array_state;
 	struct buf brackets;
 };
+
+/* Whether the N bytes at A and B are equal.  Inline for the short keys
+ * compared on every JSON row, where a call to memcmp costs more than the
+ * comparison; words overlap rather than run past N. */
+static inline bool
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+
+	if (n > 16 || n < 4)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+	} else {
+		uint32_t x4, y4, u4, v4;
+
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		x = x4, y = y4, u = u4, v = v4;
+	}
+	return ((x ^ y) | (u ^ v)) == 0;
+}
 
 /* Append to a row's arena.  Unlike buf_add these are inline and leave
  * no NUL after the bytes: each field adds its own terminator once. */
@@ -127,11 +160,28 @@ arena_addc(struct buf *b, char c)
 	b->data[b->len++] = c;
 }
 
+void row_grow(struct reader *r);
+
+/* Append an empty field to the row and return its index.  Inline
+ * because every field of every row comes through here. */
+static inline size_t
+row_add(struct reader *r)
+{
+	size_t i = r->nfields;
+
+	if (i == r->fields_cap)
+		row_grow(r);
+	memset(&r->fields[i], 0, sizeof r->fields[i]);
+	r->text_off[i] = NO_TEXT;
+	r->name_off[i] = 0;
+	r->nfields++;
+	return i;
+}
+
 /* reader.c */
 bool reader_fill(struct reader *r);
 bool reader_read_failed(struct reader *r, struct reader_error *err);
 void row_reset(struct reader *r);
-size_t row_add(struct reader *r);
 void row_finish(struct reader *r, struct row *row, bool named_by_header);
 void reader_set_error(struct reader_error *err, unsigned long line,
     unsigned column, const char *raw, size_t raw_len, const char *fmt, ...)

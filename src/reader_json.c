@@ -596,7 +596,7 @@ matches_known_key(const struct parser *ps, const struct known_key *k,
 	return k->parent == parent &&
 	    (size_t)(ps->end - ps->p) >= k->raw_len + 2 &&
 	    ps->p[k->raw_len + 1] == '"' &&
-	    memcmp(ps->p + 1, raw, k->raw_len) == 0;
+	    same_bytes(ps->p + 1, raw, k->raw_len);
 }
 
 /* Leave the fast path at key INDEX: the row's keys before it stay known

@@ -28,45 +28,48 @@ word_needs_escape(uint64_t word)
 	    ((backslash - ONES) & ~backslash)) & HIGHS;
 }
 
-static bool
-needs_escape(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t word;
-
-		memcpy(&word, p + i, 8);
-		if (word_needs_escape(word))
-			return true;
-	}
-	if (i < len) {
-		uint64_t word = 0;
-
-		/* Pad the tail with 'a', which needs no escape. */
-		memset(&word, 'a', sizeof word);
-		memcpy(&word, p + i, len - i);
-		return word_needs_escape(word);
-	}
-	return false;
-}
-
-/* Append S as a JSON string.  Most values need no escape and are copied
- * whole; the rest go through buf_add_json_string. */
+/* Append S as a JSON string.  Most values need no escape, so S is
+ * copied 8 bytes at a time while each word is checked, the last word
+ * overlapping the one before; the first byte that needs an escape sends
+ * the whole string through buf_add_json_string, which writes over the
+ * partial copy. */
 static void
 add_json_string(struct buf *out, const char *s, size_t len)
 {
-	if (needs_escape(s, len)) {
-		buf_add_json_string(out, s, len);
-		return;
+	char *d;
+	uint64_t word;
+
+	if (out->len + len + 2 >= out->cap)
+		buf_grow(out, len + 2);
+	d = out->data + out->len + 1;
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&word, s + i, 8);
+			if (word_needs_escape(word))
+				goto escape;
+			memcpy(d + i, &word, 8);
+		}
+		memcpy(&word, s + len - 8, 8);
+		if (word_needs_escape(word))
+			goto escape;
+		memcpy(d + len - 8, &word, 8);
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c < 0x20 || c == '"' || c == '\\')
+				goto escape;
+			d[i] = (char)c;
+		}
 	}
-	buf_grow(out, len + 2);
-	out->data[out->len++] = '"';
-	memcpy(out->data + out->len, s, len);
-	out->len += len;
-	out->data[out->len++] = '"';
-	out->data[out->len] = '\0';
+	d[-1] = '"';
+	d[len] = '"';
+	d[len + 1] = '\0';
+	out->len += len + 2;
+	return;
+
+escape:
+	buf_add_json_string(out, s, len);
 }
 
 void
