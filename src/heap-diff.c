@@ -1,5 +1,5 @@
-/* heap-diff: pass on only the Heap records that the state file says
- * Heap does not have yet; with --commit, record what Heap accepted. */
+/* heap-diff: pass on only the Heap records that Heap does not have yet,
+ * according to the state file.  With --commit, record what Heap accepted. */
 #include "config.h"
 
 #include <errno.h>
@@ -23,11 +23,14 @@
 #define BATCH_RECORDS 10000
 #define BATCH_MS 1000
 
+/* Bytes of standard output buffered between writes. */
+#define OUTPUT_BUFFER (64 * 1024)
+
 /* Per-record messages after this many are counted but not printed. */
 #define MAX_RECORD_MESSAGES 100
 
-/* Low bit of a key table value: the key was already seen in this run.
- * Properties hashes are stored with this bit cleared. */
+/* Low bit of a key slot's properties hash: the key was already seen in
+ * this run.  Properties hashes are compared with this bit cleared. */
 #define SEEN UINT64_C(1)
 
 static const char usage_text[] =
@@ -165,11 +168,16 @@ digest(struct run *run, struct record_digest *d, const char *line,
 	if (d->type == run->type)
 		return true;
 
-	if (run->read - run->rejected == 1)
+	if (run->read - run->rejected == 1 && run->state_type != OBJECT_NONE)
 		fatal(EXIT_INPUT, "state '%s' is for %s records, but %s:%lu is "
 		    "%s %s record; give each object type its own state file",
 		    run->state_path, object_type_name(run->type),
 		    run->input_name, run->line,
+		    d->type == OBJECT_ACCOUNT || d->type == OBJECT_EVENT ?
+		    "an" : "a", object_type_name(d->type));
+	if (run->read - run->rejected == 1)
+		fatal(EXIT_INPUT, "--type is %s, but %s:%lu is %s %s record",
+		    object_type_name(run->type), run->input_name, run->line,
 		    d->type == OBJECT_ACCOUNT || d->type == OBJECT_EVENT ?
 		    "an" : "a", object_type_name(d->type));
 	snprintf(why, sizeof why, "%s record in a stream of %s records",
@@ -203,10 +211,10 @@ classify(struct run *run, struct key_table *seen,
 	    key_table_key(canon_key_hash(d->key, d->key_len)), &added);
 	if (added) {
 		run->new++;
-		slot->value = SEEN;
+		slot->props = SEEN;
 		return true;
 	}
-	if (slot->value & SEEN) {
+	if (slot->props & SEEN) {
 		run->duplicates++;
 		snprintf(why, sizeof why, "duplicate %s '%.200s'; only its first "
 		    "record in this input is passed", object_key_field(d->type),
@@ -217,13 +225,46 @@ classify(struct run *run, struct key_table *seen,
 
 	/* A committed event is never sent again; a committed user or
 	 * account is sent again when its properties changed. */
-	if (d->type == OBJECT_EVENT || slot->value == props) {
-		slot->value |= SEEN;
+	if (d->type == OBJECT_EVENT || slot->props == props) {
+		slot->props |= SEEN;
 		run->unchanged++;
 		return false;
 	}
-	slot->value |= SEEN;
+	slot->props |= SEEN;
 	run->changed++;
+	return true;
+}
+
+/* Count LINE as unchanged without parsing it when it is, byte for byte,
+ * the line last committed for its key, which is the common case when
+ * heap-map's output has not changed.  The key is only guessed from the
+ * text, but a wrong guess finds a slot whose committed line differs, so
+ * the line takes the full path.  NOTE: as with keys, two lines whose
+ * 64-bit hashes collide are taken as the same. */
+static bool
+unchanged_line(struct run *run, struct key_table *seen, const char *line,
+    size_t len)
+{
+	struct key_slot *slot;
+	const char *key;
+	size_t key_len;
+	uint64_t table_key, line_hash;
+
+	if (run->type == OBJECT_NONE ||
+	    !canon_guess_key(line, len, run->type, &key, &key_len))
+		return false;
+
+	/* The slot is almost never in the cache: fetch it while the line is
+	 * hashed. */
+	table_key = key_table_key(canon_key_hash(key, key_len));
+	__builtin_prefetch(&seen->slots[table_key & seen->mask]);
+	line_hash = canon_line_hash(line, len);
+	slot = key_table_find(seen, table_key);
+	if (slot == NULL || (slot->props & SEEN) || slot->line != line_hash)
+		return false;
+
+	slot->props |= SEEN;
+	run->unchanged++;
 	return true;
 }
 
@@ -250,7 +291,8 @@ run_diff(struct run *run, struct state *st, struct line_reader *in)
 		if (blank(line, len))
 			continue;
 		run->read++;
-		if (!digest(run, &d, line, len) ||
+		if (unchanged_line(run, &seen, line, len) ||
+		    !digest(run, &d, line, len) ||
 		    !classify(run, &seen, &d, line, len))
 			continue;
 		fwrite(line, 1, len, stdout);
@@ -419,8 +461,7 @@ main(int argc, char **argv)
 	if (run.type == OBJECT_NONE)
 		run.type = run.state_type;
 
-	static char out_buf[1 << 16];
-	setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+	setvbuf(stdout, NULL, _IOFBF, OUTPUT_BUFFER);
 	status = run.commit ? run_commit(&run, st, &in) :
 	    run_diff(&run, st, &in);
 	state_close(st);

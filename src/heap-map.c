@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "reader.h"
 #include "report.h"
+#include "utf8.h"
 
 /* Output is written in blocks of about this size. */
 #define OUTPUT_BLOCK (256 * 1024)
@@ -117,8 +118,9 @@ struct run {
 	struct rejects rejects;
 	struct buf out;
 	unsigned long read, written;
-	bool progress;
-	struct timespec started, shown;
+	bool progress;          /* stderr is a terminal and not --quiet */
+	bool progress_visible;  /* a progress line is on the terminal now */
+	struct timespec started, last_shown;
 };
 
 /* Return the index of ARG in the NULL-terminated WORDS, or exit 2. */
@@ -204,6 +206,9 @@ check_config(struct config *c, bool object_given)
 			    "--event-name NAME");
 		if (m->event_name && *m->event_name == '\0')
 			usage_hint("--event-name must not be empty");
+		if (m->event_name && !utf8_valid(m->event_name,
+		    strlen(m->event_name)))
+			usage_hint("--event-name is not valid UTF-8");
 		if (m->timestamp_column == NULL)
 			usage_hint("events need -t COLUMN: Heap requires the "
 			    "time of each event");
@@ -254,6 +259,18 @@ make_mapping(struct config *c)
 	return m;
 }
 
+/* Erase the progress line so the next message starts on a clean line.
+ * NOTE: warnings printed by the mapping do not erase it, so one can run
+ * into the progress line on a terminal. */
+static void
+clear_progress(struct run *r)
+{
+	if (!r->progress_visible)
+		return;
+	fputs("\r\033[K", stderr);
+	r->progress_visible = false;
+}
+
 static void
 report_reject(struct run *r, const char *file, unsigned long line,
     unsigned column, const char *reason, const char *raw, size_t raw_len)
@@ -263,6 +280,7 @@ report_reject(struct run *r, const char *file, unsigned long line,
 	rejects_add(&r->rejects, &e);
 	if (r->rejects.count > SHOWN_REJECTS)
 		return;
+	clear_progress(r);
 	if (column)
 		error("%s:%lu:%u: %s", file, line, column, reason);
 	else
@@ -287,12 +305,13 @@ show_progress(struct run *r)
 	double elapsed;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (seconds_between(&r->shown, &now) < 0.25)
+	if (seconds_between(&r->last_shown, &now) < 0.25)
 		return;
-	r->shown = now;
+	r->last_shown = now;
 	elapsed = seconds_between(&r->started, &now);
 	fprintf(stderr, "\r%s: %lu rows read, %.0f rows/s\033[K",
 	    msg_program(), r->read, elapsed > 0 ? r->read / elapsed : 0.0);
+	r->progress_visible = true;
 }
 
 static void
@@ -337,6 +356,11 @@ map_rows(struct run *r, const char *name)
 	return true;
 }
 
+static const char *const format_names[] = {
+	[FORMAT_AUTO] = "input", [FORMAT_CSV] = "CSV", [FORMAT_TSV] = "TSV",
+	[FORMAT_NDJSON] = "NDJSON", [FORMAT_JSON] = "a JSON array"
+};
+
 static FILE *
 open_input(const char *path, const char **name)
 {
@@ -369,8 +393,15 @@ start_reader(struct run *r, FILE *in, const char *name,
 		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
 	}
 	columns = reader_columns(r->reader, &count);
-	if (count)
-		mapping_bind_header(r->mapping, columns, count);
+	if (count) {
+		note("%s: reading %s with %zu columns", name,
+		    format_names[reader_format(r->reader)], count);
+		mapping_bind_header(r->mapping, columns, count,
+		    reader_hint(r->reader));
+	} else {
+		note("%s: reading %s", name,
+		    format_names[reader_format(r->reader)]);
+	}
 }
 
 static int
@@ -383,11 +414,12 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	};
 	int status = EXIT_OK;
 
-	if (r->progress && r->read >= 4096)
-		fputs("\r\033[K", stderr);
+	clear_progress(r);
 	flush_output(r);
 	if (rejected > SHOWN_REJECTS)
 		error("%lu rejected rows in all", rejected);
+	if (rejected && reader_hint(r->reader))
+		error("%s: %s", c->map.input_name, reader_hint(r->reader));
 	if (msg_get_level() >= MSG_NORMAL)
 		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
 		    "rejected %lu\n", msg_program(), r->read, r->written,
@@ -423,7 +455,7 @@ main(int argc, char **argv)
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
-	run.shown = run.started;
+	run.last_shown = run.started;
 	ok = map_rows(&run, name);
 	status = finish(&run, &config, ok);
 

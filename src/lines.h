@@ -18,11 +18,11 @@ struct line_reader {
 };
 
 enum line_status {
-	LINE_OK,          /* *LINE holds the next line, without its newline */
+	LINE_OK,          /* *LINE is the next line, without its newline */
 	LINE_EOF,
 	LINE_TIMEOUT,     /* no complete line arrived in time */
 	LINE_INTERRUPTED, /* a signal arrived; calling again goes on */
-	LINE_ERROR        /* read failed; errno says why */
+	LINE_ERROR        /* read failed; errno is set */
 };
 
 void line_reader_init(struct line_reader *r, int fd);

@@ -1,5 +1,5 @@
-/* The mapping from input columns to a Heap record: which column holds the
- * key, the event name, the timestamp and the idempotency key, and which
+/* The mapping from input columns to a Heap record: which column contains
+ * the key, the event name, the timestamp and the idempotency key, and which
  * columns become properties under what name and type.  heap-map builds
  * it once from the command line, binds it to the CSV header when there is
  * one, then applies it to every row.
@@ -35,7 +35,7 @@ struct mapping_options {
 	const char *input_name;        /* file name or "<stdin>" for messages */
 };
 
-/* Why mapping_apply rejected a row. */
+/* The reason mapping_apply rejected a row. */
 struct mapping_error {
 	unsigned column;   /* 1-based, 0 when the row as a whole is at fault */
 	char reason[256];
@@ -59,9 +59,10 @@ void mapping_check(struct mapping *m);
 
 /* Plan the columns of a CSV or TSV header.  A column named by an option
  * but missing from the header, a duplicate column that would be sent, or
- * a column that would become the user property 'id' exits 2. */
+ * a column that would become the user property 'id' exits 2.  HINT, from
+ * reader_hint and possibly NULL, follows the missing-column message. */
 void mapping_bind_header(struct mapping *m, const char *const *columns,
-    size_t count);
+    size_t count, const char *hint);
 
 /* Append the record for ROW to OUT, or fill ERR and return false and
  * leave OUT as it was. */

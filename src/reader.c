@@ -11,11 +11,11 @@
 #include "reader_impl.h"
 #include "utf8.h"
 
-/* Bytes of a column name or value quoted in a message. */
-#define QUOTE_MAX 60
+/* Characters of a column name or key quoted in a message. */
+#define QUOTE_MAX 40
 
 /* Make more input available after r->end, keeping the unread bytes
- * [r->pos, r->end).  Those bytes may move to the front of the buffer,
+ * [r->pos, r->end) and a NUL after them.  Those bytes may move to the front of the buffer,
  * so callers keep offsets from r->pos, never pointers, across a call.
  * Returns false at end of input or after a read error (read_errno). */
 bool
@@ -32,7 +32,7 @@ reader_fill(struct reader *r)
 		r->pos = 0;
 	}
 	if (r->end == r->cap) {
-		if (r->cap >= READER_MAX_ROW + READER_CHUNK) {
+		if (r->cap >= r->max_row) {
 			r->read_errno = EFBIG;
 			r->eof = true;
 			return false;
@@ -60,11 +60,16 @@ reader_read_failed(struct reader *r, struct reader_error *err)
 {
 	if (r->read_errno == 0)
 		return false;
-	if (r->read_errno == EFBIG)
+	if (r->read_errno == EFBIG && r->max_row % (1024 * 1024) == 0)
 		reader_set_error(err, r->line, 0, NULL, 0,
-		    "row starting at line %lu is longer than %d MiB; "
+		    "row starting at line %lu is longer than %zu MiB; "
 		    "check for an unterminated quote or bracket",
-		    r->line, READER_MAX_ROW / (1024 * 1024));
+		    r->line, r->max_row / (1024 * 1024));
+	else if (r->read_errno == EFBIG)
+		reader_set_error(err, r->line, 0, NULL, 0,
+		    "row starting at line %lu is longer than %zu bytes; "
+		    "check for an unterminated quote or bracket",
+		    r->line, r->max_row);
 	else
 		reader_set_error(err, r->line, 0, NULL, 0, "read error: %s",
 		    strerror(r->read_errno));
@@ -86,24 +91,44 @@ reader_set_error(struct reader_error *err, unsigned long line,
 	va_end(ap);
 }
 
-/* Copy S into OUT for use inside '...' in a message: cut at a character
- * boundary after QUOTE_MAX bytes, control characters shown as '?'. */
-void
-quote_for_message(char *out, size_t size, const char *s, size_t len)
+/* Check that S is valid UTF-8, taking 8 bytes at a time while they are
+ * ASCII because most exported text is. */
+bool
+text_valid(const char *s, size_t len)
 {
-	size_t n = len;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080u)
+			break;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return utf8_valid(s + i, len - i);
+	return true;
+}
+
+/* Copy S into OUT, which has room for QUOTE_BYTES, for use inside
+ * '...' in a message: cut after QUOTE_MAX characters, with control
+ * characters, and every byte above 0x7f when S is not valid UTF-8,
+ * shown as '?'. */
+void
+quote_for_message(char *out, const char *s, size_t len)
+{
+	bool valid = utf8_valid(s, len);
+	size_t n = valid ? utf8_prefix(s, len, QUOTE_MAX) :
+	    (len < QUOTE_MAX ? len : QUOTE_MAX);
 	size_t i;
 
-	if (n > QUOTE_MAX)
-		n = QUOTE_MAX;
-	if (utf8_valid(s, len))
-		n = utf8_prefix(s, n, n);
-	if (n + 4 > size)
-		n = size - 4;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && !valid))
+			c = '?';
+		out[i] = (char)c;
 	}
 	if (n < len) {
 		memcpy(out + i, "...", 3);
@@ -117,7 +142,6 @@ row_reset(struct reader *r)
 {
 	r->nfields = 0;
 	buf_reset(&r->text);
-	buf_reset(&r->names);
 }
 
 /* Append an empty field to the row and return its index. */
@@ -163,7 +187,7 @@ row_finish(struct reader *r, struct row *row, bool named_by_header)
 	row->count = r->nfields;
 }
 
-/* Refuse UTF-16 whether or not it has a byte order mark: its ASCII
+/* Reject UTF-16 whether or not it has a byte order mark.  Its ASCII
  * characters come with NUL bytes, which no UTF-8 export contains in its
  * first line. */
 static bool
@@ -187,8 +211,9 @@ check_encoding(struct reader *r, struct reader_error *err)
 
 /* Detection rule for FORMAT_AUTO, on the first bytes after a UTF-8 byte
  * order mark and any white space: '{' starts NDJSON and '[' a JSON
- * array.  Anything else is a header row: TSV when its first line holds
- * a tab and no comma (mysql --batch), CSV otherwise.  An input that is
+ * array.  Anything else is a header row: CSV when a delimiter is given,
+ * else TSV when the first line contains a tab and no comma (mysql
+ * --batch), and CSV otherwise.  An input that is
  * empty or all white space has no rows and reads as empty NDJSON. */
 static enum input_format
 detect_format(const struct reader *r)
@@ -230,13 +255,24 @@ struct reader *
 reader_open(FILE *in, const char *name, const struct reader_options *opts,
     struct reader_error *err)
 {
-	struct reader *r = xcalloc(1, sizeof *r);
+	struct reader *r;
 	bool ok = true;
 
+	if (opts->delimiter == '"' || opts->delimiter == '\n' ||
+	    opts->delimiter == '\r') {
+		reader_set_error(err, 0, 0, NULL, 0, "invalid delimiter: a "
+		    "quote or a line end cannot separate fields");
+		return NULL;
+	}
+
+	r = xcalloc(1, sizeof *r);
 	r->in = in;
 	r->name = xstrdup(name);
 	r->opts = *opts;
+	if (opts->null_string != NULL)
+		r->null_len = strlen(opts->null_string);
 	r->cap = READER_CHUNK;
+	r->max_row = READER_MAX_ROW;
 	r->buf = xmalloc(r->cap + 1);
 	r->line = 1;
 	reader_fill(r);

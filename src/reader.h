@@ -46,9 +46,9 @@ struct field {
 	size_t len;
 	enum field_type type;
 	unsigned column;    /* 1-based: CSV/TSV field number, JSON column */
-	/* Added after the first version: the line of the value, which in a
-	 * pretty-printed JSON array differs from the row's line.  CSV and
-	 * TSV fields carry the row's line. */
+	/* Line of the value.  In a pretty-printed JSON array it differs
+	 * from the row's line, so a message about one value can point at
+	 * it.  CSV and TSV fields carry the row's line. */
 	unsigned long line;
 };
 
@@ -95,9 +95,11 @@ enum input_format reader_format(const struct reader *r);
  * JSON, whose field names come with each row. */
 const char *const *reader_columns(const struct reader *r, size_t *count);
 
-/* Added after the first version: a suggestion to show the user when
- * the input was read but probably not as intended, such as a CSV header
- * that came out as one column "a;b;c"; NULL when there is none. */
+/* Return a suggestion for the user when the input was read but
+ * probably not as intended, or NULL.  A CSV
+ * header that came out as one column "a;b;c" sets it in reader_open;
+ * NDJSON that turns out to be pretty-printed sets it at the first bad
+ * row, so check it again after reading. */
 const char *reader_hint(const struct reader *r);
 
 void reader_free(struct reader *r);

@@ -19,12 +19,13 @@ enum csv_state { AT_FIELD_START, IN_UNQUOTED, IN_QUOTED, AFTER_QUOTE };
 struct record {
 	size_t len;
 	bool terminated;
+	bool quoted;             /* some field starts with a quote */
 	bool open_quote;
 	unsigned long newlines;  /* LF bytes inside the record */
 };
 
-/* RFC 4180 keeps spaces as part of a field; libcsv trims them unless
- * told that no byte is a space. */
+/* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
+ * its space function matches no byte. */
 static int
 no_space(unsigned char c)
 {
@@ -78,6 +79,7 @@ static bool
 scan_csv_record(struct reader *r, char delim, struct record *rec)
 {
 	enum csv_state state = AT_FIELD_START;
+	const bool *special = r->csv_special;
 	size_t i = 0;
 	bool empty;
 
@@ -96,6 +98,23 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 		for (; i < n; i++) {
 			char c = p[i];
 
+			/* Most bytes neither end a field nor start or end a
+			 * quote, so skip them without going through the
+			 * switch. */
+			if (state == IN_UNQUOTED) {
+				while (i < n && !special[(unsigned char)p[i]])
+					i++;
+				if (i == n)
+					break;
+				c = p[i];
+			} else if (state == IN_QUOTED) {
+				while (i < n && p[i] != '"' && p[i] != '\n')
+					i++;
+				if (i == n)
+					break;
+				c = p[i];
+			}
+
 			switch (state) {
 			case AT_FIELD_START:
 			case IN_UNQUOTED:
@@ -104,8 +123,10 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 					state = AT_FIELD_START;
 				else if (is_newline(c))
 					goto found;
-				else if (state == AT_FIELD_START && c == '"')
+				else if (state == AT_FIELD_START && c == '"') {
 					state = IN_QUOTED;
+					rec->quoted = true;
+				}
 				else if (state == AT_FIELD_START)
 					state = IN_UNQUOTED;
 				else if (state == AFTER_QUOTE)
@@ -158,7 +179,9 @@ csv_add_field(void *s, size_t len, void *data)
 
 	f->column = (unsigned)r->nfields;
 	f->line = r->row_line;
-	if (s == NULL || (null != NULL && strlen(null) == len &&
+	/* NOTE: libcsv does not tell whether a field was quoted, so a quoted
+	 * value equal to null_string is NULL as well. */
+	if (s == NULL || (null != NULL && r->null_len == len &&
 	    memcmp(s, null, len) == 0)) {
 		f->type = FIELD_NULL;
 		return;
@@ -166,8 +189,8 @@ csv_add_field(void *s, size_t len, void *data)
 	f->type = FIELD_TEXT;
 	f->len = len;
 	r->text_off[i] = r->text.len;
-	buf_add(&r->text, s, len);
-	buf_addc(&r->text, '\0');
+	arena_add(&r->text, s, len);
+	arena_addc(&r->text, '\0');
 }
 
 static void
@@ -178,9 +201,30 @@ csv_end_row(int c, void *data)
 	r->csv_row_done = true;
 }
 
+/* Split a record in which no field is quoted.  libcsv would give the
+ * same fields, but its per-byte callbacks cost more than half the time
+ * of reading a typical export, so only quoted records go through it. */
+static void
+split_plain_record(struct reader *r, const char *p, size_t len, char delim)
+{
+	size_t start = 0;
+
+	for (;;) {
+		const char *d = memchr(p + start, delim, len - start);
+		size_t end = d ? (size_t)(d - p) : len;
+
+		csv_add_field(end > start ? (char *)p + start : NULL,
+		    end - start, r);
+		if (d == NULL)
+			break;
+		start = end + 1;
+	}
+	r->csv_row_done = true;
+}
+
 /* Decode the record at r->pos into the row's fields and consume it. */
 static void
-decode_csv_record(struct reader *r, const struct record *rec)
+decode_csv_record(struct reader *r, const struct record *rec, char delim)
 {
 	const char *p = r->buf + r->pos;
 
@@ -192,6 +236,8 @@ decode_csv_record(struct reader *r, const struct record *rec)
 		 * unquoted empty field. */
 		csv_add_field(NULL, 0, r);
 		r->csv_row_done = true;
+	} else if (!rec->quoted) {
+		split_plain_record(r, p, rec->len, delim);
 	} else {
 		csv_parse(&r->csv, p, rec->len + rec->terminated,
 		    csv_add_field, csv_end_row, r);
@@ -206,22 +252,27 @@ static bool
 check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
     struct reader_error *err)
 {
-	if (utf8_valid(raw, raw_len))
+	if (text_valid(raw, raw_len))
 		return true;
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct field *f = &r->fields[i];
-		const char *text = r->text.data + r->text_off[i];
 
-		if (r->text_off[i] == NO_TEXT || utf8_valid(text, f->len))
+		if (r->text_off[i] == NO_TEXT ||
+		    utf8_valid(r->text.data + r->text_off[i], f->len))
 			continue;
-		if (r->header_done)
+		if (r->header_done) {
+			char name[QUOTE_BYTES];
+
+			quote_for_message(name, r->columns[i],
+			    r->column_len[i]);
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in column %u '%s'",
-			    f->column, r->columns[i]);
-		else
+			    f->column, name);
+		} else {
 			reader_set_error(err, r->row_line, f->column, raw,
 			    raw_len, "invalid UTF-8 in header column %u",
 			    f->column);
+		}
 		return false;
 	}
 	return true;
@@ -253,20 +304,20 @@ finish_row(struct reader *r, struct row *row, const char *raw,
 static void
 set_header_hint(struct reader *r)
 {
-	char name[80];
+	char name[QUOTE_BYTES];
 	const char *col = r->columns[0];
 
 	if (r->ncolumns != 1 || (strchr(col, ';') == NULL &&
 	    strchr(col, '\t') == NULL))
 		return;
 
-	quote_for_message(name, sizeof name, col, r->column_len[0]);
-	r->hint = xmalloc(256);
+	quote_for_message(name, col, r->column_len[0]);
+	r->hint = xmalloc(HINT_SIZE);
 	if (strchr(col, ';') != NULL)
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by ';', use -d ';'", name);
 	else
-		snprintf(r->hint, 256, "header has one column '%s'; if the "
+		snprintf(r->hint, HINT_SIZE, "header has one column '%s'; if the "
 		    "file is separated by tabs, read it as TSV", name);
 }
 
@@ -283,7 +334,7 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	r->column_len = xcalloc(r->nfields, sizeof *r->column_len);
 	for (size_t i = 0; i < r->nfields; i++) {
 		size_t len = r->fields[i].len;
-		const char *text = r->text.data + r->text_off[i];
+		const char *text;
 
 		if (r->text_off[i] == NO_TEXT || len == 0) {
 			reader_set_error(err, r->row_line, (unsigned)i + 1,
@@ -291,12 +342,20 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 			    "name", i + 1);
 			return false;
 		}
+		text = r->text.data + r->text_off[i];
+		/* reader_columns hands out names as C strings. */
+		if (memchr(text, '\0', len) != NULL) {
+			reader_set_error(err, r->row_line, (unsigned)i + 1,
+			    raw, raw_len, "header column %zu contains a NUL "
+			    "byte", i + 1);
+			return false;
+		}
 		for (size_t j = 0; j < i; j++) {
 			if (r->column_len[j] == len &&
 			    memcmp(r->columns[j], text, len) == 0) {
-				char name[80];
+				char name[QUOTE_BYTES];
 
-				quote_for_message(name, sizeof name, text, len);
+				quote_for_message(name, text, len);
 				reader_set_error(err, r->row_line,
 				    (unsigned)i + 1, raw, raw_len,
 				    "header column %zu '%s' repeats the name "
@@ -323,6 +382,9 @@ csv_open(struct reader *r, struct reader_error *err)
 		fatal(EXIT_INPUT, "out of memory");
 	r->csv_ready = true;
 	csv_set_delim(&r->csv, (unsigned char)delim);
+	r->csv_special[(unsigned char)delim] = true;
+	r->csv_special['\r'] = true;
+	r->csv_special['\n'] = true;
 	csv_set_space_func(&r->csv, no_space);
 
 	if (!scan_csv_record(r, delim, &rec)) {
@@ -331,8 +393,10 @@ csv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec);
+	decode_csv_record(r, &rec, delim);
 	if (!take_header(r, raw, rec.len, err))
 		return false;
 	set_header_hint(r);
@@ -349,10 +413,10 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 	if (!scan_csv_record(r, delim, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_csv_record(r, &rec);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	raw = r->buf + r->pos;
+	decode_csv_record(r, &rec, delim);
 	if (rec.open_quote) {
 		reader_set_error(err, r->row_line, 0, raw, rec.len,
 		    "quoted field is not closed before the end of the input");
@@ -406,9 +470,9 @@ scan_tsv_record(struct reader *r, struct record *rec)
 }
 
 static bool
-equals(const char *s, size_t len, const char *word)
+equals(const char *s, size_t len, const char *word, size_t word_len)
 {
-	return strlen(word) == len && memcmp(s, word, len) == 0;
+	return len == word_len && memcmp(s, word, len) == 0;
 }
 
 /* Append field S, decoding the backslash escapes that mysql writes. */
@@ -451,8 +515,8 @@ static bool
 tsv_is_null(const struct reader *r, const char *s, size_t len)
 {
 	if (r->opts.null_string != NULL)
-		return equals(s, len, r->opts.null_string);
-	return equals(s, len, "\\N") || equals(s, len, "NULL");
+		return equals(s, len, r->opts.null_string, r->null_len);
+	return equals(s, len, "\\N", 2) || equals(s, len, "NULL", 4);
 }
 
 /* Split and decode the record at r->pos, then consume it. */
@@ -500,9 +564,9 @@ decode_tsv_record(struct reader *r, const struct record *rec)
 			if (escaped)
 				add_unescaped(&r->text, p + s, j - s);
 			else
-				buf_add(&r->text, p + s, j - s);
+				arena_add(&r->text, p + s, j - s);
 			f->len = r->text.len - r->text_off[i];
-			buf_addc(&r->text, '\0');
+			arena_addc(&r->text, '\0');
 		}
 		if (j >= len)
 			break;
@@ -523,6 +587,8 @@ tsv_open(struct reader *r, struct reader_error *err)
 			    "missing header row: the input is empty");
 		return false;
 	}
+	if (reader_read_failed(r, err))
+		return false;
 	raw = r->buf + r->pos;
 	decode_tsv_record(r, &rec);
 	return take_header(r, raw, rec.len, err);
@@ -533,13 +599,17 @@ tsv_next(struct reader *r, struct row *row, struct reader_error *err)
 {
 	struct record rec;
 	const char *raw;
+	size_t raw_len;
 
 	if (!scan_tsv_record(r, &rec))
 		return reader_read_failed(r, err) ? READ_FATAL : READ_EOF;
 
-	raw = r->buf + r->pos;
-	decode_tsv_record(r, &rec);
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
-	return finish_row(r, row, raw, rec.len, err);
+	raw = r->buf + r->pos;
+	decode_tsv_record(r, &rec);
+	raw_len = rec.len;
+	if (raw_len > 0 && raw[raw_len - 1] == '\r')
+		raw_len--;
+	return finish_row(r, row, raw, raw_len, err);
 }

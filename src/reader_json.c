@@ -2,9 +2,8 @@
  *
  * jansson cannot keep a number's digits as written, nor hand out the
  * elements of an array one at a time, so this file has its own parser.
- * The bytes of one row (an NDJSON line, or one array element found by a
- * bracket-matching scan) are located in the input buffer first and then
- * parsed in place, so memory holds one row at a time.
+ * One row (an NDJSON line, or one element of the array) is parsed in
+ * place in the input buffer, so only one row at a time is in memory.
  */
 #include "config.h"
 
@@ -30,9 +29,10 @@ struct parser {
 	                           negative when the row starts mid-line */
 	unsigned depth;
 	const char *unit;       /* "line" or "array element", for messages */
+	bool in_array;          /* stop after the object: more text follows */
 	size_t name_off;        /* field whose value is being parsed */
 	size_t name_len;
-	bool in_value;
+	bool in_value;          /* parsing a value, not a key */
 	bool failed;
 	unsigned long err_line;
 	unsigned err_column;
@@ -70,9 +70,12 @@ fail_end(struct parser *ps)
 	    ps->unit);
 }
 
-static void
+static inline void
 skip_space(struct parser *ps)
 {
+	/* Compact JSON has no white space between tokens. */
+	if (ps->p < ps->end && (unsigned char)*ps->p > ' ')
+		return;
 	while (ps->p < ps->end) {
 		char c = *ps->p;
 
@@ -128,7 +131,7 @@ add_utf8(struct buf *out, unsigned long cp)
 		b[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	buf_add(out, b, n);
+	arena_add(out, b, n);
 }
 
 /* Read the 4 hex digits after "\u" at P; returns -1 if they are not. */
@@ -209,10 +212,32 @@ parse_escape(struct parser *ps, struct buf *out)
 		return fail(ps, at, "invalid JSON: invalid escape '\\%c' in "
 		    "a string", at[1]);
 	}
-	buf_addc(out, c);
+	arena_addc(out, c);
 	ps->p += 2;
 	return true;
 }
+
+/* Classes of bytes inside a JSON string: 1 ends a run of plain bytes
+ * ('"', '\\' and control characters), 2 is above 0x7f and needs a UTF-8
+ * check, 0 is plain ASCII. */
+static const unsigned char string_class[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
 
 /* Append the decoded string at ps->p (on its opening quote) to OUT. */
 static bool
@@ -220,15 +245,25 @@ parse_string(struct parser *ps, struct buf *out)
 {
 	const char *start = ps->p;
 	size_t out_start = out->len;
+	unsigned char high = 0;
+	char name[QUOTE_BYTES];
 
 	ps->p++;
 	for (;;) {
 		const char *run = ps->p;
+		const char *p = run;
+		unsigned char cls;
 
-		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
-		    (unsigned char)*ps->p >= 0x20)
-			ps->p++;
-		buf_add(out, run, (size_t)(ps->p - run));
+		/* No bound check: the NUL that reader_fill keeps after the
+		 * buffered input stops the loop at the latest. */
+		while ((cls = string_class[(unsigned char)*p]) != 1) {
+			high |= cls;
+			p++;
+		}
+		if (p > ps->end)
+			p = ps->end;
+		ps->p = p;
+		arena_add(out, run, (size_t)(p - run));
 		if (ps->p == ps->end)
 			return fail_end(ps);
 		if (*ps->p == '"')
@@ -241,12 +276,16 @@ parse_string(struct parser *ps, struct buf *out)
 	}
 	ps->p++;
 
-	if (utf8_valid(out->data + out_start, out->len - out_start))
+	/* Escapes decode to valid UTF-8, so only raw bytes above 0x7f
+	 * need the check. */
+	if (high == 0 || utf8_valid(out->data + out_start,
+	    out->len - out_start))
 		return true;
 	if (!ps->in_value)
 		return fail(ps, start, "invalid UTF-8 in a key");
-	return fail(ps, start, "invalid UTF-8 in the value of '%.*s'",
-	    (int)ps->name_len, ps->r->names.data + ps->name_off);
+	quote_for_message(name, ps->r->names.data + ps->name_off,
+	    ps->name_len);
+	return fail(ps, start, "invalid UTF-8 in the value of '%s'", name);
 }
 
 /* Append the number literal at ps->p to OUT exactly as written. */
@@ -288,7 +327,7 @@ parse_number(struct parser *ps, struct buf *out)
 	if (p < end && is_word_char(*p))
 		return fail(ps, s, "invalid JSON: invalid number");
 
-	buf_add(out, s, (size_t)(p - s));
+	arena_add(out, s, (size_t)(p - s));
 	ps->p = p;
 	return true;
 }
@@ -492,13 +531,12 @@ grow_keys(struct reader *r)
 	free(old);
 }
 
-/* Remember the dotted name at names[OFF..OFF+LEN) for this row; returns
- * false when the row already has it. */
+/* Remember the dotted name at names[OFF..OFF+LEN), whose hash is H, for
+ * this row; returns false when the row already has it. */
 static bool
-add_key(struct reader *r, size_t off, size_t len)
+add_key(struct reader *r, size_t off, size_t len, uint32_t h)
 {
 	const char *name = r->names.data + off;
-	uint32_t h = hash_name(name, len);
 	size_t j;
 
 	if ((r->keys_used + 1) * 2 > r->keys_cap)
@@ -527,38 +565,124 @@ reset_keys(struct reader *r)
 	}
 }
 
-/* Append the key at ps->p, after PREFIX and a dot, to the names arena
- * and check that the row has no other key of that dotted name. */
+/* Forget the known keys from index FROM on.  The names arena is cut
+ * after the last known name, which also drops a name left unfinished by
+ * a failed row. */
+static void
+drop_known_keys(struct reader *r, size_t from)
+{
+	const struct known_key *last;
+
+	if (from < r->known_count)
+		r->known_count = from;
+	if (r->known_count == 0) {
+		r->names.len = 0;
+		r->known_raw.len = 0;
+		return;
+	}
+	last = &r->known[r->known_count - 1];
+	r->names.len = last->name_off + last->name_len + 1;
+	r->known_raw.len = last->raw_off + last->raw_len;
+}
+
+/* Whether the key at ps->p is written exactly like known key K and sits
+ * in the same object.  Equal bytes decode to the same name. */
 static bool
-parse_key(struct parser *ps, size_t prefix_off, size_t prefix_len,
-    size_t *off, size_t *len)
+matches_known_key(const struct parser *ps, const struct known_key *k,
+    size_t parent)
+{
+	const char *raw = ps->r->known_raw.data + k->raw_off;
+
+	return k->parent == parent &&
+	    (size_t)(ps->end - ps->p) >= k->raw_len + 2 &&
+	    ps->p[k->raw_len + 1] == '"' &&
+	    memcmp(ps->p + 1, raw, k->raw_len) == 0;
+}
+
+/* Leave the fast path at key INDEX: the row's keys before it stay known
+ * and go into a fresh duplicate table, and the rest are dropped.  Known
+ * keys never repeat a dotted name, because each was checked when it was
+ * added, so the table starts out valid. */
+static void
+stop_matching(struct reader *r, size_t index)
+{
+	r->keys_match = false;
+	drop_known_keys(r, index);
+	reset_keys(r);
+	for (size_t i = 0; i < r->known_count; i++)
+		add_key(r, r->known[i].name_off, r->known[i].name_len,
+		    r->known[i].hash);
+}
+
+static void
+remember_key(struct reader *r, const char *raw, size_t raw_len,
+    size_t parent, size_t off, size_t len, uint32_t hash)
+{
+	struct known_key *k;
+
+	if (r->known_count == r->known_cap) {
+		r->known_cap = r->known_cap ? r->known_cap * 2 : 32;
+		r->known = xrealloc(r->known,
+		    r->known_cap * sizeof *r->known);
+	}
+	k = &r->known[r->known_count++];
+	k->raw_off = r->known_raw.len;
+	k->raw_len = raw_len;
+	k->parent = parent;
+	k->name_off = off;
+	k->name_len = len;
+	k->hash = hash;
+	arena_add(&r->known_raw, raw, raw_len);
+}
+
+/* Parse the key at ps->p inside the object of key PARENT.  Sets *INDEX
+ * to the key's index in r->known, whose dotted name must not repeat
+ * another key's in the row. */
+static bool
+parse_key(struct parser *ps, size_t parent, size_t *index)
 {
 	struct reader *r = ps->r;
 	const char *at = ps->p;
-	char name[80];
+	size_t off, len;
+	uint32_t hash;
+	char name[QUOTE_BYTES];
 
-	*off = r->names.len;
-	if (prefix_len > 0) {
-		buf_grow(&r->names, prefix_len + 1);
+	*index = r->key_index++;
+	if (r->keys_match && *index < r->known_count &&
+	    matches_known_key(ps, &r->known[*index], parent)) {
+		ps->p += r->known[*index].raw_len + 2;
+		return true;
+	}
+	if (r->keys_match)
+		stop_matching(r, *index);
+
+	off = r->names.len;
+	if (parent != NO_PARENT) {
+		const struct known_key *p = &r->known[parent];
+
+		buf_grow(&r->names, p->name_len + 1);
 		memcpy(r->names.data + r->names.len,
-		    r->names.data + prefix_off, prefix_len);
-		r->names.len += prefix_len;
-		buf_addc(&r->names, '.');
+		    r->names.data + p->name_off, p->name_len);
+		r->names.len += p->name_len;
+		arena_addc(&r->names, '.');
 	}
 	ps->in_value = false;
 	if (!parse_string(ps, &r->names))
 		return false;
-	*len = r->names.len - *off;
-	buf_addc(&r->names, '\0');
+	len = r->names.len - off;
+	arena_addc(&r->names, '\0');
 
-	if (add_key(r, *off, *len))
-		return true;
-	quote_for_message(name, sizeof name, r->names.data + *off, *len);
-	return fail(ps, at, "duplicate key '%s'", name);
+	hash = hash_name(r->names.data + off, len);
+	if (!add_key(r, off, len, hash)) {
+		quote_for_message(name, r->names.data + off, len);
+		return fail(ps, at, "duplicate key '%s'", name);
+	}
+	remember_key(r, at + 1, (size_t)(ps->p - at) - 2, parent, off, len,
+	    hash);
+	return true;
 }
 
-static bool parse_object(struct parser *ps, size_t prefix_off,
-    size_t prefix_len);
+static bool parse_object(struct parser *ps, size_t parent);
 
 /* Parse the value at ps->p into a new field named names[OFF..OFF+LEN). */
 static bool
@@ -603,9 +727,9 @@ parse_field(struct parser *ps, size_t off, size_t len)
 		f->type = FIELD_BOOL;
 		ok = true;
 		if (match_word(ps, "true"))
-			buf_adds(&r->text, "true");
+			arena_add(&r->text, "true", 4);
 		else if (match_word(ps, "false"))
-			buf_adds(&r->text, "false");
+			arena_add(&r->text, "false", 5);
 		else
 			ok = fail_value(ps);
 		break;
@@ -614,14 +738,15 @@ parse_field(struct parser *ps, size_t off, size_t len)
 		return false;
 	r->text_off[i] = text_start;
 	f->len = r->text.len - text_start;
-	buf_addc(&r->text, '\0');
+	arena_addc(&r->text, '\0');
 	return true;
 }
 
-/* Parse the object at ps->p into fields; nested objects add their keys
- * to PREFIX, so {"a":{"b":1}} gives the field "a.b". */
+/* Parse the object at ps->p, the value of key PARENT, into fields.
+ * Nested objects add their keys to their parent's name, so
+ * {"a":{"b":1}} gives the field "a.b". */
 static bool
-parse_object(struct parser *ps, size_t prefix_off, size_t prefix_len)
+parse_object(struct parser *ps, size_t parent)
 {
 	if (!enter(ps))
 		return false;
@@ -633,7 +758,7 @@ parse_object(struct parser *ps, size_t prefix_off, size_t prefix_len)
 		return true;
 	}
 	for (;;) {
-		size_t off, len;
+		size_t key;
 		bool ok;
 
 		if (ps->p == ps->end)
@@ -641,7 +766,7 @@ parse_object(struct parser *ps, size_t prefix_off, size_t prefix_len)
 		if (*ps->p != '"')
 			return fail(ps, ps->p, "invalid JSON: expected a "
 			    "string key");
-		if (!parse_key(ps, prefix_off, prefix_len, &off, &len))
+		if (!parse_key(ps, parent, &key))
 			return false;
 		skip_space(ps);
 		if (ps->p == ps->end || *ps->p != ':')
@@ -654,9 +779,10 @@ parse_object(struct parser *ps, size_t prefix_off, size_t prefix_len)
 			return fail_end(ps);
 
 		if (*ps->p == '{')
-			ok = parse_object(ps, off, len);
+			ok = parse_object(ps, key);
 		else
-			ok = parse_field(ps, off, len);
+			ok = parse_field(ps, ps->r->known[key].name_off,
+			    ps->r->known[key].name_len);
 		if (!ok)
 			return false;
 
@@ -695,16 +821,23 @@ parse_row(struct parser *ps)
 	const char *what;
 
 	row_reset(ps->r);
-	reset_keys(ps->r);
+	ps->r->key_index = 0;
+	ps->r->keys_match = true;
 	skip_space(ps);
-	if (ps->p < ps->end && *ps->p != '{') {
+	if (ps->p == ps->end)
+		return fail_end(ps);
+	if (*ps->p != '{') {
 		what = describe_value(*ps->p);
 		if (what == NULL)
 			return fail_value(ps);
 		return fail(ps, ps->p, "expected a JSON object, found %s", what);
 	}
-	if (!parse_object(ps, 0, 0))
+	if (!parse_object(ps, NO_PARENT))
 		return false;
+	if (ps->r->keys_match)
+		drop_known_keys(ps->r, ps->r->key_index);
+	if (ps->in_array)
+		return true;
 	skip_space(ps);
 	if (ps->p != ps->end)
 		return fail(ps, ps->p, "invalid JSON: unexpected text after "
@@ -712,22 +845,30 @@ parse_row(struct parser *ps)
 	return true;
 }
 
-/* Parse TEXT as one row starting at LINE and COLUMN and fill ROW, or
- * ERR when it is rejected. */
-static enum reader_status
-parse_text(struct reader *r, const char *text, size_t len,
-    unsigned long line, unsigned column, const char *unit,
-    struct row *row, struct reader_error *err)
+static void
+init_parser(struct parser *ps, struct reader *r, const char *text,
+    size_t len, unsigned long line, unsigned column)
 {
-	struct parser ps = {
-		.r = r, .text = text, .p = text, .end = text + len,
-		.line = line, .line_start = -(ptrdiff_t)(column - 1),
-		.unit = unit,
-	};
+	memset(ps, 0, sizeof *ps);
+	ps->r = r;
+	ps->text = text;
+	ps->p = text;
+	ps->end = text + len;
+	ps->line = line;
+	ps->line_start = -(ptrdiff_t)(column - 1);
+	ps->unit = r->format == FORMAT_JSON ? "array element" : "line";
+	ps->in_array = r->format == FORMAT_JSON;
+}
 
-	if (!parse_row(&ps)) {
-		reader_set_error(err, ps.err_line, ps.err_column, text, len,
-		    "%s", ps.reason);
+/* Fill ROW from a successful parse of TEXT, or ERR from a failed one. */
+static enum reader_status
+finish_parse(struct reader *r, const struct parser *ps, bool ok,
+    unsigned long line, const char *text, size_t len, struct row *row,
+    struct reader_error *err)
+{
+	if (!ok) {
+		reader_set_error(err, ps->err_line, ps->err_column, text, len,
+		    "%s", ps->reason);
 		return READ_BAD_ROW;
 	}
 	row_finish(r, row, false);
@@ -744,6 +885,27 @@ is_blank(const char *s, size_t len)
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
 			return false;
 	return true;
+}
+
+/* A line that is only "{" starts a pretty-printed object, such as jq
+ * prints without -c.  Every line of it will be rejected, so leave a hint
+ * that gives the command for one object per line. */
+static void
+check_pretty_printed(struct reader *r, const char *text, size_t len,
+    unsigned long line)
+{
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*text == ' ' || *text == '\t')) {
+		text++;
+		len--;
+	}
+	if (r->hint != NULL || len != 1 || *text != '{')
+		return;
+	r->hint = xmalloc(HINT_SIZE);
+	snprintf(r->hint, HINT_SIZE, "line %lu contains only '{', but NDJSON "
+	    "needs one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'", line);
 }
 
 enum reader_status
@@ -776,14 +938,22 @@ ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 		r->line++;
 		if (len > 0 && text[len - 1] == '\r')
 			len--;
-		if (!is_blank(text, len))
-			return parse_text(r, text, len, line, 1, "line", row,
+		if (!is_blank(text, len)) {
+			struct parser ps;
+			bool ok;
+
+			init_parser(&ps, r, text, len, line, 1);
+			ok = parse_row(&ps);
+			if (!ok)
+				check_pretty_printed(r, text, len, line);
+			return finish_parse(r, &ps, ok, line, text, len, row,
 			    err);
+		}
 	}
 }
 
-/* Skip white space before the next token of the array, keeping the line
- * count; returns the token's first byte, or -1 at the end of input. */
+/* Skip white space before the next token of the array, counting lines.
+ * Returns the token's first byte, or -1 at the end of input. */
 static int
 peek_token(struct reader *r)
 {
@@ -833,9 +1003,9 @@ fatal_at(struct reader *r, const struct element *el, size_t i,
 	return READ_FATAL;
 }
 
-/* Find the end of the element at r->pos.  Brackets must match for the
- * next element to be found, so a mismatch is fatal; any other error is
- * left to the parser, which rejects the element alone. */
+/* Find the end of the element at r->pos.  The next element can only be
+ * found when brackets match, so a mismatch is fatal.  Any other error
+ * is left to the parser, which rejects the element alone. */
 static enum reader_status
 scan_element(struct reader *r, struct element *el, struct reader_error *err)
 {
@@ -976,14 +1146,20 @@ next_element(struct reader *r, struct reader_error *err)
 	return READ_ROW;
 }
 
+/* Parse the element at r->pos in place, straight from the buffer with
+ * whatever input follows it.  When that fails, the failure may come from
+ * the end of the buffer, and the next element must be found anyway.  So
+ * the element's end is then found by bracket matching, and the element
+ * alone is parsed again. */
 enum reader_status
 json_array_next(struct reader *r, struct row *row, struct reader_error *err)
 {
 	struct element el;
+	struct parser ps;
 	enum reader_status st;
-	const char *text;
 	unsigned long line;
 	unsigned column;
+	bool ok;
 
 	if (r->array_state == ARRAY_DONE)
 		return READ_EOF;
@@ -992,24 +1168,40 @@ json_array_next(struct reader *r, struct row *row, struct reader_error *err)
 		r->array_state = ARRAY_DONE;
 		return st;
 	}
+	line = r->line;
+	column = current_column(r);
+	r->array_state = ARRAY_NEXT;
+
+	init_parser(&ps, r, r->buf + r->pos, r->end - r->pos, line, column);
+	if (parse_row(&ps)) {
+		size_t len = (size_t)(ps.p - ps.text);
+
+		if (ps.line > line) {
+			r->line_start = r->base + r->pos +
+			    (size_t)ps.line_start;
+			r->line = ps.line;
+		}
+		r->pos += len;
+		return finish_parse(r, &ps, true, line, ps.text, len, row,
+		    err);
+	}
 
 	st = scan_element(r, &el, err);
 	if (st != READ_ROW) {
 		r->array_state = ARRAY_DONE;
 		return st;
 	}
-	text = r->buf + r->pos;
-	line = r->line;
-	column = current_column(r);
+	init_parser(&ps, r, r->buf + r->pos, el.len, line, column);
+	ok = parse_row(&ps);
 	consume_element(r, &el);
-	r->array_state = ARRAY_NEXT;
-	return parse_text(r, text, el.len, line, column, "array element",
-	    row, err);
+	return finish_parse(r, &ps, ok, line, ps.text, el.len, row, err);
 }
 
 void
 json_release(struct reader *r)
 {
 	free(r->keys);
+	free(r->known);
+	buf_release(&r->known_raw);
 	buf_release(&r->brackets);
 }

@@ -36,14 +36,18 @@ struct record {
 /* Append REC to OUT as one line, newline included. */
 void record_write(struct buf *out, const struct record *rec);
 
-/* Build a properties object in a reused buffer: props_begin, then any
- * number of props_add_*, then props_end.  Names and string values must be
- * valid UTF-8; NUMBER must already be a valid JSON number. */
+/* Build a properties object in a reused buffer: props_begin, then for
+ * each property a name and a value, then props_end.  Names and string
+ * values must be valid UTF-8; NUMBER must already be a valid JSON number.
+ * A name used on every row can be escaped once with props_quote_name and
+ * added with props_add_quoted_name, which saves escaping it per row. */
 void props_begin(struct buf *props);
-void props_add_string(struct buf *props, const char *name, size_t name_len,
-    const char *value, size_t value_len);
-void props_add_number(struct buf *props, const char *name, size_t name_len,
-    const char *number, size_t number_len);
+void props_add_name(struct buf *props, const char *name, size_t len);
+void props_quote_name(struct buf *quoted, const char *name, size_t len);
+void props_add_quoted_name(struct buf *props, const char *quoted,
+    size_t len);
+void props_add_string(struct buf *props, const char *value, size_t len);
+void props_add_number(struct buf *props, const char *number, size_t len);
 void props_end(struct buf *props);
 
 #endif

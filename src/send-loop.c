@@ -643,12 +643,21 @@ static int
 next_wait_ms(const struct sender *s, double now)
 {
 	double due = now + TICK_MS / 1000.0;
+	bool seen_events = false;
 
+	/* A request that waits for a free connection is started when a
+	 * transfer ends, and that wakes the poll; only timers count here.
+	 * Events go in order, so only the first one's timer matters. */
 	for (const struct request *r = s->head; r; r = r->next) {
-		double at = fmax(r->not_before,
-		    s->paused_until[r->batch.type]);
+		enum heap_object type = r->batch.type;
 
-		due = fmin(due, at);
+		if (type == OBJECT_EVENTS && seen_events)
+			continue;
+		seen_events |= type == OBJECT_EVENTS;
+		if (http_active(s->http) >= s->opts->jobs ||
+		    s->in_flight[type] >= s->parallel[type])
+			continue;
+		due = fmin(due, fmax(r->not_before, s->paused_until[type]));
 	}
 	for (int t = 0; t < OBJECT_COUNT; t++)
 		if (s->pending[t].count > 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,13 @@ struct state {
 	char committed_at[32];
 };
 
+/* The open state and the lock file path, kept in static storage so that
+ * a fatal exit from deep inside an SQLite call leaves them reachable,
+ * which leak checkers do not report.  The path lives as long as the lock,
+ * until the process exits. */
+static struct state *volatile opened;
+static char *held_lock_path;
+
 static const char schema_sql[] =
 	"CREATE TABLE meta ("
 	" name TEXT PRIMARY KEY,"
@@ -38,6 +46,7 @@ static const char schema_sql[] =
 	"CREATE TABLE records ("
 	" key TEXT PRIMARY KEY,"
 	" hash TEXT,"
+	" line_hash INTEGER NOT NULL,"
 	" committed_at TEXT NOT NULL"
 	") WITHOUT ROWID;";
 
@@ -133,15 +142,15 @@ void
 state_lock(const char *path)
 {
 	size_t len = strlen(path) + sizeof ".lock";
-	char *lock_path = xmalloc(len), host[256] = "unknown", since[32];
-	char line[512];
+	char host[256] = "unknown", since[32], line[512];
+	const char *lock_path;
 	int fd, n;
 
-	snprintf(lock_path, len, "%s.lock", path);
-	if (lock_inherited(lock_path)) {
-		free(lock_path);
+	held_lock_path = xmalloc(len);
+	snprintf(held_lock_path, len, "%s.lock", path);
+	lock_path = held_lock_path;
+	if (lock_inherited(lock_path))
 		return;
-	}
 
 	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -154,8 +163,8 @@ state_lock(const char *path)
 		    strerror(errno));
 	}
 
-	/* The holder line only explains a conflict to the next run; the lock
-	 * itself is the flock, released by the kernel when we exit, so the
+	/* The holder line only explains a conflict to the next run.  The lock
+	 * itself is the flock, which the kernel releases when we exit, so the
 	 * file is left in place. */
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
@@ -165,14 +174,13 @@ state_lock(const char *path)
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n)
 		warn("cannot write holder line to '%s': %s", lock_path,
 		    strerror(errno));
-	free(lock_path);
 	/* fd stays open until exit: closing it would release the lock. */
 }
 
 /* ---- opening and creating ---- */
 
-/* Create PATH with mode 0600 unless it exists; SQLite would create it
- * with 0644, and the state lists every key sent to Heap. */
+/* Create PATH with mode 0600 unless it exists.  SQLite would create it
+ * with 0644 less the umask, but the state lists every key sent to Heap. */
 static void
 create_file(const char *path)
 {
@@ -296,19 +304,21 @@ state_open(const char *path, enum object_type type)
 {
 	struct state *st = xcalloc(1, sizeof *st);
 
+	opened = st;
 	st->path = xstrdup(path);
 	create_file(path);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		fatal(EXIT_INPUT, "cannot open state '%s': %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 
 	check_format(st, type);
 	/* WAL lets a diff read while the commit stage of the same pipeline
-	 * writes.  NORMAL sync keeps every commit through a crash of the
-	 * process; after a power loss the last commits may roll back, so
-	 * their records are sent again, which is harmless. */
+	 * writes.  With NORMAL sync every commit survives a crash of the
+	 * process.  After a power loss the last commits may roll back, so
+	 * their records are sent again: users and accounts are simply
+	 * updated, and Heap drops events whose idempotency_key it has. */
 	exec_sql(st, "PRAGMA journal_mode = WAL", "switch to WAL mode");
 	exec_sql(st, "PRAGMA synchronous = NORMAL", "set synchronous mode");
 	st->type = read_type(st);
@@ -328,6 +338,7 @@ state_close(struct state *st)
 		    sqlite3_errmsg(st->db));
 	free(st->path);
 	free(st);
+	opened = NULL;
 }
 
 enum object_type
@@ -344,6 +355,25 @@ state_path(const struct state *st)
 
 /* ---- the key table ---- */
 
+/* Return zeroed memory for SLOTS slots.  Each lookup lands on a random
+ * slot, so a large table is asked for in 2 MB huge pages where Linux
+ * has them: with 4 KB pages nearly every lookup also misses the TLB. */
+static struct key_slot *
+allocate_slots(size_t slots)
+{
+	size_t size = slots * sizeof(struct key_slot);
+	size_t huge = 2 * 1024 * 1024;
+	void *memory;
+
+	if (size < 2 * huge || posix_memalign(&memory, huge, size) != 0)
+		return xcalloc(slots, sizeof(struct key_slot));
+#ifdef MADV_HUGEPAGE
+	madvise(memory, size, MADV_HUGEPAGE);
+#endif
+	memset(memory, 0, size);
+	return memory;
+}
+
 void
 key_table_init(struct key_table *t, size_t expected)
 {
@@ -352,7 +382,7 @@ key_table_init(struct key_table *t, size_t expected)
 	/* Keep the load at or below 3/4 so linear probes stay short. */
 	while (slots / 4 * 3 < expected)
 		slots *= 2;
-	t->slots = xcalloc(slots, sizeof *t->slots);
+	t->slots = allocate_slots(slots);
 	t->mask = slots - 1;
 	t->count = 0;
 }
@@ -366,8 +396,8 @@ grow(struct key_table *t)
 	key_table_init(&bigger, (t->mask + 1) / 4 * 3 + 1);
 	for (size_t i = 0; i <= t->mask; i++)
 		if (t->slots[i].key != 0)
-			key_table_upsert(&bigger, t->slots[i].key, &added)->value =
-			    t->slots[i].value;
+			*key_table_upsert(&bigger, t->slots[i].key, &added) =
+			    t->slots[i];
 	free(t->slots);
 	*t = bigger;
 }
@@ -384,11 +414,20 @@ key_table_upsert(struct key_table *t, uint64_t key, bool *added)
 			*added = false;
 			return &t->slots[i];
 		}
-	t->slots[i].key = key;
-	t->slots[i].value = 0;
+	t->slots[i] = (struct key_slot){ .key = key };
 	t->count++;
 	*added = true;
 	return &t->slots[i];
+}
+
+struct key_slot *
+key_table_find(const struct key_table *t, uint64_t key)
+{
+	for (size_t i = key & t->mask; t->slots[i].key != 0;
+	    i = (i + 1) & t->mask)
+		if (t->slots[i].key == key)
+			return &t->slots[i];
+	return NULL;
 }
 
 void
@@ -407,13 +446,35 @@ key_table_key(uint64_t hash)
 
 /* ---- reading and committing ---- */
 
+/* Rows loaded between prefetches: enough to overlap the cache misses of
+ * inserting them, few enough to stay in the L1 cache. */
+#define LOAD_BATCH 32
+
+/* Insert COUNT loaded slots into T, first prefetching the cache line each
+ * one lands on, so the random memory accesses overlap. */
+static void
+insert_batch(struct key_table *t, const struct key_slot *batch, size_t count)
+{
+	bool added;
+
+	for (size_t i = 0; i < count; i++)
+		__builtin_prefetch(&t->slots[batch[i].key & t->mask], 1);
+	for (size_t i = 0; i < count; i++) {
+		struct key_slot *slot = key_table_upsert(t, batch[i].key, &added);
+
+		slot->props = batch[i].props;
+		slot->line = batch[i].line;
+	}
+}
+
 void
 state_load(struct state *st, struct key_table *t)
 {
+	struct key_slot batch[LOAD_BATCH];
+	size_t pending = 0;
 	sqlite3_stmt *stmt;
 	long long rows;
 	int code;
-	bool added;
 
 	exec_sql(st, "BEGIN", "start a transaction");
 	rows = query_int(st, "SELECT count(*) FROM records", &code);
@@ -421,22 +482,27 @@ state_load(struct state *st, struct key_table *t)
 		fail_db(st, "count the records");
 	key_table_init(t, (size_t)rows);
 
-	if (sqlite3_prepare_v2(st->db, "SELECT key, hash FROM records", -1,
-	    &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT key, hash, line_hash"
+	    " FROM records", -1, &stmt, NULL) != SQLITE_OK)
 		fail_db(st, "read table 'records'");
 	while ((code = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(stmt, 0);
 		size_t len = (size_t)sqlite3_column_bytes(stmt, 0);
 		const char *hex = (const char *)sqlite3_column_text(stmt, 1);
-		struct key_slot *slot;
+		struct key_slot *slot = &batch[pending++];
 
 		/* NOTE: two keys whose 64-bit hashes collide share a slot, so
-		 * one of them may be taken as unchanged; at a million keys
-		 * the chance is about 3 in 10^8. */
-		slot = key_table_upsert(t,
-		    key_table_key(canon_key_hash(key ? key : "", len)), &added);
-		slot->value = hex ? canon_hex_prefix(hex) & ~UINT64_C(1) : 0;
+		 * one of them may be taken as unchanged.  By the birthday
+		 * bound, the chance at a million keys is about 3 in 10^8. */
+		slot->key = key_table_key(canon_key_hash(key ? key : "", len));
+		slot->props = hex ? canon_hex_prefix(hex) & ~UINT64_C(1) : 0;
+		slot->line = (uint64_t)sqlite3_column_int64(stmt, 2);
+		if (pending == LOAD_BATCH) {
+			insert_batch(t, batch, pending);
+			pending = 0;
+		}
 	}
+	insert_batch(t, batch, pending);
 	if (code != SQLITE_DONE)
 		fail_db(st, "read table 'records'");
 	sqlite3_finalize(stmt);
@@ -447,6 +513,11 @@ state_load(struct state *st, struct key_table *t)
 void
 state_begin(struct state *st)
 {
+	/* Keys arrive in any order, so each insert may touch another B-tree
+	 * page.  A cache larger than SQLite's 2 MB default keeps those pages
+	 * in memory instead of re-reading them for every batch. */
+	if (st->put == NULL)
+		exec_sql(st, "PRAGMA cache_size = -32768", "set the cache size");
 	exec_sql(st, "BEGIN IMMEDIATE", "start a transaction");
 	st->in_transaction = true;
 	iso8601_now(st->committed_at, sizeof st->committed_at);
@@ -477,15 +548,16 @@ state_put(struct state *st, const struct record_digest *d)
 		return false;
 
 	if (st->put == NULL && sqlite3_prepare_v2(st->db,
-	    "INSERT OR REPLACE INTO records(key, hash, committed_at)"
-	    " VALUES (?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
+	    "INSERT OR REPLACE INTO records(key, hash, line_hash, committed_at)"
+	    " VALUES (?, ?, ?, ?)", -1, &st->put, NULL) != SQLITE_OK)
 		fail_db(st, "prepare a statement");
 	sqlite3_bind_text(st->put, 1, d->key, (int)d->key_len, SQLITE_STATIC);
 	if (d->type == OBJECT_EVENT)
 		sqlite3_bind_null(st->put, 2);
 	else
 		sqlite3_bind_text(st->put, 2, d->props_hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st->put, 3, st->committed_at, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->put, 3, (sqlite3_int64)d->line_hash);
+	sqlite3_bind_text(st->put, 4, st->committed_at, -1, SQLITE_STATIC);
 	if (sqlite3_step(st->put) != SQLITE_DONE)
 		fail_db(st, "write table 'records'");
 	sqlite3_reset(st->put);

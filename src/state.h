@@ -34,12 +34,13 @@ void state_close(struct state *st);
 enum object_type state_type(const struct state *st);
 const char *state_path(const struct state *st);
 
-/* An open-addressing hash table of 64-bit keys to 64-bit values, 16
- * bytes a slot, for the committed (key hash, properties hash) pairs.
- * Key 0 marks an empty slot, so callers never store it. */
+/* An open-addressing hash table of 64-bit keys, 24 bytes a slot, for
+ * the committed (key hash, properties hash, line hash) triples.  Key 0
+ * marks an empty slot, so callers never store it. */
 struct key_slot {
 	uint64_t key;
-	uint64_t value;
+	uint64_t props;  /* properties hash; its low bit is the caller's */
+	uint64_t line;   /* hash of the committed line, canon_line_hash */
 };
 
 struct key_table {
@@ -49,17 +50,19 @@ struct key_table {
 };
 
 void key_table_init(struct key_table *t, size_t expected);
-/* Return the slot of KEY, adding it with value 0 when absent; *ADDED
- * tells which.  The pointer is valid until the next call. */
+/* Return the slot of KEY, adding it with zero hashes when absent; *ADDED
+ * tells which.  The pointer is valid until the next upsert. */
 struct key_slot *key_table_upsert(struct key_table *t, uint64_t key,
     bool *added);
+/* Return the slot of KEY, or NULL when absent. */
+struct key_slot *key_table_find(const struct key_table *t, uint64_t key);
 void key_table_release(struct key_table *t);
 /* Return the non-zero table key for a record key's hash. */
 uint64_t key_table_key(uint64_t hash);
 
 /* Load every committed record into T, keyed by key_table_key of
- * canon_key_hash, with the first 63 bits of the properties hash as
- * value and the low bit 0, free for the caller's use (0 for events).  Reads in one transaction, so a commit running
+ * canon_key_hash.  PROPS holds the first 63 bits of the properties hash
+ * with the low bit 0, free for the caller's use (0 for events).  Reads in one transaction, so a commit running
  * at the same time is seen whole or not at all. */
 void state_load(struct state *st, struct key_table *t);
 

@@ -118,6 +118,24 @@ check 'committed key repeated in input is a duplicate' '
 	grep_or_show "unchanged 1, duplicates 1" err
 '
 
+check 'identical committed line twice is a duplicate' '
+	head -n 1 users1 >one &&
+	cat one one >twice &&
+	expect_code 1 heap-diff -s s.state <twice >out 2>err &&
+	test ! -s out &&
+	grep_or_show "unchanged 1, duplicates 1" err
+'
+
+check 'key found in properties text is not trusted' '
+	printf "%s\n" "{\"identity\":\"g2\",\"properties\":{\"n\":1}}" \
+		"{\"properties\":{\"identity\":\"g2\"},\"identity\":\"g1\"}" >guess &&
+	heap-diff -s s.state --commit <guess &&
+	printf "%s\n" "{\"properties\":{\"identity\":\"g2\",\"n\":2},\"identity\":\"g1\"}" >expect &&
+	heap-diff -s s.state <expect >out 2>err &&
+	test_cmp expect out &&
+	grep_or_show "changed 1" err
+'
+
 check 'malformed lines are rejected with line numbers' '
 	cat >bad <<-JSON &&
 	{"identity":"m1","properties":{}}

@@ -28,7 +28,7 @@ check 'second run is refused while one runs' '
 	$user
 	JSON
 	test ! -s out &&
-	host=$(hostname) &&
+	host=$(uname -n) &&
 	grep_or_show "^heap-diff: state .s.state. is in use by pid $holder (heap-diff on $host, since [0-9-]*T[0-9:]*Z); wait for that run to finish$" err
 '
 

@@ -22,7 +22,7 @@ check 'schema matches the man page' '
 	grep_or_show "CREATE TABLE meta" schema &&
 	grep_or_show "CREATE TABLE records" schema &&
 	sqlite3 s.state "SELECT name FROM pragma_table_info(\"records\") ORDER BY cid" >cols &&
-	printf "key\nhash\ncommitted_at\n" >expect &&
+	printf "key\nhash\nline_hash\ncommitted_at\n" >expect &&
 	test_cmp expect cols &&
 	test "$(sqlite3 s.state "PRAGMA user_version")" = 1 &&
 	test "$(sqlite3 s.state "PRAGMA journal_mode")" = wal &&
@@ -54,6 +54,15 @@ check 'first commit fixes the type' '
 	expect_code 3 heap-diff -s a.state <<-JSON 2>err
 	$user
 	JSON
+'
+
+check 'type option rejects another stream' '
+	heap-diff -s t.state </dev/null &&
+	expect_code 3 heap-diff -s t.state --type account >out 2>err <<-JSON &&
+	$user
+	JSON
+	test ! -s out &&
+	grep_or_show "^heap-diff: --type is account, but <stdin>:1 is a user record" err
 '
 
 check 'type given at creation is recorded' '

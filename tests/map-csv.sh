@@ -278,6 +278,25 @@ assert r[\"properties\"][\"a\"] == \"say \\\"hi\\\"\\\\ tab\\there\\nnext\", r
 "
 '
 
+check 'escapes at every position' '
+	python3 -c "
+import json
+for b in range(1, 128):
+    for pos in range(12):
+        value = \"a\" * pos + chr(b) + \"\u00e9\" * (pos % 3) + \"z\" * (11 - pos)
+        print(json.dumps({\"id\": \"u%d-%d\" % (b, pos), \"v\": value}))
+" >in.ndjson &&
+	heap-map -q -o user -k id in.ndjson >out &&
+	python3 -c "
+import json
+rows = [json.loads(line) for line in open(\"in.ndjson\")]
+records = [json.loads(line) for line in open(\"out\")]
+assert len(rows) == len(records) == 127 * 12, len(records)
+for row, record in zip(rows, records):
+    assert record[\"properties\"][\"v\"] == row[\"v\"], (row, record)
+"
+'
+
 check 'rejects file appends' '
 	printf "id\n\"\"\n" >in.csv &&
 	echo "{\"old\":1}" >rej.ndjson &&

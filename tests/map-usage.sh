@@ -59,6 +59,13 @@ check 'events need one event source' '
 	grep_or_show "events need exactly one of -e COLUMN and --event-name NAME" err
 '
 
+check 'event name must be UTF-8' '
+	expect_code 2 heap-map -o event -k id --event-name "$(printf "caf\351")" -t plan users.csv 2>err &&
+	grep_or_show "^heap-map: --event-name is not valid UTF-8$" err &&
+	expect_code 2 heap-map -o event -k id --event-name "" -t plan users.csv 2>err &&
+	grep_or_show "^heap-map: --event-name must not be empty$" err
+'
+
 check 'event options only for events' '
 	expect_code 2 heap-map -o user -k id -t ts users.csv 2>err &&
 	grep_or_show "^heap-map: -e, --event-name, -t and -i apply only to -o event$" err
@@ -84,6 +91,16 @@ check 'unknown key, exclude, event columns' '
 	grep_or_show "column '\''ts'\'' not found in the header" err &&
 	expect_code 2 heap-map -o event -k id --event-name E -t plan -i oid users.csv 2>err &&
 	grep_or_show "column '\''oid'\'' not found in the header" err
+'
+
+check 'semicolon file gets a hint' '
+	printf "id;plan\nu1;pro\n" >semi.csv &&
+	expect_code 2 heap-map -o user -k id semi.csv 2>err &&
+	cat >expect <<-\EOT &&
+	heap-map: semi.csv: column '\''id'\'' not found in the header; the columns are: '\''id;plan'\''
+	heap-map: semi.csv: header has one column '\''id;plan'\''; if the file is separated by '\'';'\'', use -d '\'';'\''
+	EOT
+	test_cmp expect err
 '
 
 check 'unknown column on stdin' '

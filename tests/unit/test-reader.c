@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "reader.h"
+#include "reader_impl.h"
 #include "tap.h"
 
 #define S(lit) lit, sizeof lit - 1
@@ -178,6 +179,7 @@ test_format_detection(void)
 		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
 		struct reader *r = reader_open(in, "test", &auto_opts, &err);
 
+		CHECK(r != NULL);
 		CHECK(r != NULL && reader_format(r) == cases[i].want);
 		reader_free(r);
 		fclose(in);
@@ -233,6 +235,9 @@ test_csv_layout(void)
 	    "2: a=Tx,\"y\" b=N\n");
 	CHECK_TEXT("a,b\n,\"\"\n", &auto_opts, "2: a=N b=T\n");
 	CHECK_TEXT("a,b\n x , y \n", &auto_opts, "2: a=T x  b=T y \n");
+	/* Records without a quoted field skip libcsv; both ways agree. */
+	CHECK_TEXT("a,b,c\nx\"y, z ,\n\"x\"\"y\",\" z \",\n", &auto_opts,
+	    "2: a=Tx\"y b=T z  c=N\n3: a=Tx\"y b=T z  c=N\n");
 	CHECK_TEXT("a,b\n1,2\n\n3,4\n", &auto_opts,
 	    "2: a=T1 b=T2\n4: a=T3 b=T4\n");
 	/* One column: an empty line is an unquoted empty value. */
@@ -252,7 +257,12 @@ test_csv_options(void)
 	struct reader_options null_word = { FORMAT_CSV, 0, "\\N",
 		ARRAYS_JOIN };
 
+	struct reader_options quote = { FORMAT_CSV, '"', NULL, ARRAYS_JOIN };
+
 	CHECK_TEXT("a;b\n1,5;2\n", &semi, "2: a=T1,5 b=T2\n");
+	CHECK_TEXT("a;b\n\"x;y\";\"\"\n", &semi, "2: a=Tx;y b=T\n");
+	CHECK_TEXT("a\"b\n", &quote, "open 0:0: invalid delimiter: a quote "
+	    "or a line end cannot separate fields\n");
 	CHECK_TEXT("a,b\n\\N,\n", &null_word, "2: a=N b=N\n");
 	CHECK_TEXT("a,b\n\\Nx,\"\"\n", &null_word, "2: a=T\\\\Nx b=T\n");
 }
@@ -260,6 +270,7 @@ test_csv_options(void)
 static void
 test_csv_hint(void)
 {
+	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
 	struct reader_error err;
 	FILE *in = open_text(S("a;b;c\n1;2;3\n"));
 	struct reader *r = reader_open(in, "test", &auto_opts, &err);
@@ -268,12 +279,22 @@ test_csv_hint(void)
 	CHECK(r != NULL);
 	CHECK_STR(reader_hint(r), "header has one column 'a;b;c'; if the "
 	    "file is separated by ';', use -d ';'");
-	CHECK(reader_next(r, &row, &err) == READ_ROW && row.count == 1);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.count == 1);
+	reader_free(r);
+	fclose(in);
+
+	in = open_text(S("a\tb\n1\t2\n"));
+	r = reader_open(in, "test", &csv_opts, &err);
+	CHECK(r != NULL);
+	CHECK_STR(reader_hint(r), "header has one column 'a?b'; if the file "
+	    "is separated by tabs, read it as TSV");
 	reader_free(r);
 	fclose(in);
 
 	in = open_text(S("a,b\n1,2\n"));
 	r = reader_open(in, "test", &auto_opts, &err);
+	CHECK(r != NULL);
 	CHECK(r != NULL && reader_hint(r) == NULL);
 	reader_free(r);
 	fclose(in);
@@ -346,6 +367,8 @@ test_tsv_inline(void)
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
+	CHECK_TEXT("a\tb\\0c\n", &auto_opts,
+	    "open 1:2: header column 2 contains a NUL byte\n");
 	CHECK_TEXT("a\ta\n", &auto_opts,
 	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
 }
@@ -527,6 +550,256 @@ test_json_array_errors(void)
 	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
 }
 
+/* Open TEXT, which must read without errors, and return the reader. */
+static struct reader *
+open_ok(FILE **in, const char *text, size_t len,
+    const struct reader_options *opts)
+{
+	struct reader_error err;
+	struct reader *r;
+
+	*in = open_text(text, len);
+	r = reader_open(*in, "test", opts, &err);
+	if (r == NULL)
+		printf("# reader_open failed: %s\n", err.reason);
+	return r;
+}
+
+static void
+test_field_positions(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("[\n  {\n    \"a\": 1,\n"
+	    "    \"b\": {\"c\": \"x\"}\n  },\n  {\"d\": [1]}\n]\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 2);
+	CHECK(row.count == 2);
+	CHECK(row.fields[0].line == 3);
+	CHECK(row.fields[0].column == 10);
+	CHECK(row.fields[1].line == 4);
+	CHECK(row.fields[1].column == 16);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 6);
+	CHECK(row.fields[0].line == 6);
+	CHECK(row.fields[0].column == 9);
+	CHECK(reader_next(r, &row, &err) == READ_EOF);
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("a,b\n1,\"x\ny\"\n2,3\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 2);
+	CHECK(row.fields[1].column == 2);
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(row.line == 4);
+	CHECK(row.fields[1].line == 4);
+	reader_free(r);
+	fclose(in);
+}
+
+/* Read the first row of TEXT and return its raw text as a string. */
+static char *
+first_raw(const char *text, size_t len, const struct reader_options *opts)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, text, len, opts);
+	struct reader_error err;
+	struct row row;
+	char *raw = NULL;
+	enum reader_status st = r ? reader_next(r, &row, &err) : READ_EOF;
+
+	if (st == READ_ROW)
+		raw = strndup(row.raw, row.raw_len);
+	else if (st == READ_BAD_ROW && err.raw != NULL)
+		raw = strndup(err.raw, err.raw_len);
+	reader_free(r);
+	fclose(in);
+	return raw;
+}
+
+#define CHECK_RAW(text, opts, want) do { \
+	char *raw_ = first_raw(S(text), (opts)); \
+	tap_check_str(raw_, (want), "raw of " #text, __FILE__, __LINE__); \
+	free(raw_); \
+} while (0)
+
+static void
+test_raw_text(void)
+{
+	CHECK_RAW("a,b\r\n1,\"x\r\ny\"\r\n", &auto_opts, "1,\"x\r\ny\"");
+	CHECK_RAW("a,b\n1,2,3\n", &auto_opts, "1,2,3");
+	CHECK_RAW("a\tb\nx\\\ny\t2\n", &auto_opts, "x\\\ny\t2");
+	CHECK_RAW("a\tb\r\n1\t2\r\n", &auto_opts, "1\t2");
+	CHECK_RAW("{\"a\": 1}\r\n", &auto_opts, "{\"a\": 1}");
+	CHECK_RAW("{\"a\":1,\"a\":2}\n", &auto_opts, "{\"a\":1,\"a\":2}");
+	CHECK_RAW("[ {\"a\":\n1} , 2]", &auto_opts, "{\"a\":\n1}");
+	CHECK_RAW("[\"x\", 2]", &auto_opts, "\"x\"");
+}
+
+static void
+test_nesting_limit(void)
+{
+	struct buf text = BUF_INIT;
+	char *got;
+
+	for (int i = 0; i < 600; i++)
+		buf_adds(&text, "{\"a\":");
+	buf_adds(&text, "1");
+	for (int i = 0; i < 600; i++)
+		buf_addc(&text, '}');
+	buf_adds(&text, "\n{\"b\":[[[[1]]]]}\n");
+	got = dump_text(text.data, text.len, &json_opts);
+	CHECK_STR(got, "bad 1:2561: objects and arrays are nested deeper "
+	    "than 512 levels\n2: b=S[[[[1]]]]\n");
+	free(got);
+	buf_release(&text);
+}
+
+/* Inputs several times larger than the read buffer: rows that cross a
+ * refill must come out whole, and the buffer must not grow. */
+static void
+test_large_inputs(void)
+{
+	static const struct {
+		const char *header, *row, *footer;
+		unsigned lines_per_row;
+	} cases[] = {
+		{ "id,note\n", "%d,\"two\nlines, \"\"quoted\"\"\"\n", "", 2 },
+		{ "id\tnote\n", "%d\ttwo\\\nlines\\t\n", "", 2 },
+		{ "", "{\"id\":%d,\"note\":\"two lines, \\\"quoted\\\"\"}\n",
+		    "", 1 },
+		{ "[\n", "  {\n    \"id\": %d,\n    \"note\": \"x\"\n  },\n",
+		    "  {\"id\": -1}\n]\n", 4 },
+	};
+	const int rows = 60000;
+
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct buf text = BUF_INIT;
+		struct reader_error err;
+		struct row row;
+		FILE *in;
+		struct reader *r;
+		enum reader_status st;
+		int count = 0;
+		bool ids_in_order = true;
+		unsigned long want_line;
+
+		buf_adds(&text, cases[c].header);
+		for (int i = 0; i < rows; i++)
+			buf_addf(&text, cases[c].row, i);
+		buf_adds(&text, cases[c].footer);
+		r = open_ok(&in, text.data, text.len, &auto_opts);
+		CHECK(r != NULL);
+		CHECK(text.len > 4 * READER_CHUNK);
+		if (r == NULL)
+			continue;
+
+		while ((st = reader_next(r, &row, &err)) == READ_ROW) {
+			if (count < rows && (row.count != 2 ||
+			    atoi(row.fields[0].text) != count))
+				ids_in_order = false;
+			want_line = (cases[c].header[0] ? 2 : 1) +
+			    (unsigned long)count * cases[c].lines_per_row;
+			if (row.line != want_line)
+				ids_in_order = false;
+			count++;
+		}
+		CHECK(st == READ_EOF);
+		CHECK(ids_in_order);
+		CHECK(count == rows + (cases[c].footer[0] ? 1 : 0));
+		CHECK(r->cap == READER_CHUNK);
+		reader_free(r);
+		fclose(in);
+		buf_release(&text);
+	}
+}
+
+static void
+test_row_size_limit(void)
+{
+	struct buf text = BUF_INIT;
+	struct reader_error err;
+	struct row row;
+	FILE *in;
+	struct reader *r;
+
+	buf_adds(&text, "a,b\n1,2\n3,\"");
+	for (int i = 0; i < 3 * READER_CHUNK / 8; i++)
+		buf_adds(&text, "no end, ");
+	r = open_ok(&in, text.data, text.len, &auto_opts);
+	CHECK(r != NULL);
+	r->max_row = READER_CHUNK;
+	CHECK(reader_next(r, &row, &err) == READ_ROW);
+	CHECK(reader_next(r, &row, &err) == READ_FATAL);
+	CHECK(err.line == 3);
+	CHECK_STR(err.reason, "row starting at line 3 is longer than 262144 "
+	    "bytes; "
+	    "check for an unterminated quote or bracket");
+	reader_free(r);
+	fclose(in);
+	buf_release(&text);
+}
+
+/* Rows reuse the previous row's keys while they match; any change in
+ * the keys, their nesting or their count must still be seen. */
+static void
+test_json_key_reuse(void)
+{
+	CHECK_TEXT("{\"a\":{\"b\":1}}\n{\"a\":1,\"b\":2}\n{\"a\":{\"b\":3}}\n",
+	    &auto_opts, "1: a.b=#1\n2: a=#1 b=#2\n3: a.b=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2,\"c\":3}\n{\"a\":1,\"b\":2}\n"
+	    "{\"a\":1,\"b\":2,\"a\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2 c=#3\n2: a=#1 b=#2\nbad 3:14: duplicate key 'a'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"b\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\nbad 2:14: duplicate key 'b'\n");
+	CHECK_TEXT("{\"a\\u0062\":1}\n{\"ab\":2}\n{\"a\\u0062\":3,\"ab\":4}\n",
+	    &auto_opts, "1: ab=#1\n2: ab=#2\nbad 3:14: duplicate key 'ab'\n");
+	CHECK_TEXT("{\"a\":1,\"b\":2}\n{\"a\":1,\"b\":2,\"c\\x\":3}\n"
+	    "{\"a\":1,\"b\":2,\"c\":3}\n", &auto_opts,
+	    "1: a=#1 b=#2\n"
+	    "bad 2:16: invalid JSON: invalid escape '\\x' in a string\n"
+	    "3: a=#1 b=#2 c=#3\n");
+	CHECK_TEXT("{\"x\":1,\"y\":2}\n{\"x\":1,\"z\":2,\"y\":3}\n", &auto_opts,
+	    "1: x=#1 y=#2\n2: x=#1 z=#2 y=#3\n");
+	CHECK_TEXT("{\"a\":{\"b\":1},\"c\":{\"b\":2}}\n"
+	    "{\"a\":{\"b\":1},\"c\":{\"d\":2}}\n{\"a\":{\"b\":1,\"c\":{\"d\":2}}}\n",
+	    &auto_opts, "1: a.b=#1 c.b=#2\n2: a.b=#1 c.d=#2\n3: a.b=#1 a.c.d=#2\n");
+	CHECK_TEXT("{\"ab\":1}\n{\"a\":2}\n{\"ab\":3}\n", &auto_opts,
+	    "1: ab=#1\n2: a=#2\n3: ab=#3\n");
+	CHECK_TEXT("{\"a\":1,\"b\":{\"c\":2}}\n{\"a\":1,\"b.c\":2,\"b\":{\"c\":3}}\n",
+	    &auto_opts, "1: a=#1 b.c=#2\nbad 2:21: duplicate key 'b.c'\n");
+}
+
+static void
+test_ndjson_pretty_hint(void)
+{
+	FILE *in;
+	struct reader *r = open_ok(&in, S("{\n  \"a\": 1\n}\n"), &auto_opts);
+	struct reader_error err;
+	struct row row;
+
+	CHECK(r != NULL);
+	CHECK(reader_hint(r) == NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK_STR(reader_hint(r), "line 1 contains only '{', but NDJSON needs "
+	    "one whole object per line; pretty-printed JSON can be "
+	    "converted with 'jq -c .'");
+	reader_free(r);
+	fclose(in);
+
+	r = open_ok(&in, S("{\"a\":}\n"), &auto_opts);
+	CHECK(r != NULL);
+	CHECK(reader_next(r, &row, &err) == READ_BAD_ROW);
+	CHECK(reader_hint(r) == NULL);
+	reader_free(r);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -543,7 +816,14 @@ main(void)
 	test_json_values();
 	test_json_bad_values();
 	test_json_duplicate_keys();
+	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_pretty_hint();
 	test_json_array_errors();
+	test_field_positions();
+	test_raw_text();
+	test_nesting_limit();
+	test_large_inputs();
+	test_row_size_limit();
 	return tap_done();
 }

@@ -1,0 +1,229 @@
+#!/bin/sh
+# heap-map on NDJSON and JSON arrays: numbers, booleans, nested objects,
+# arrays and keys that come with each row.
+. "$top_srcdir/tests/lib.sh"
+
+users="$TEST_DATA/map/users.ndjson"
+
+check 'ndjson keeps numbers, flattens objects' '
+	heap-map -o user -k user_id "$users" >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"plan":"pro","ltv":12.5,"active":"true","address.city":"Oslo","address.zip":"0150","tags":"a||b"}}
+	{"identity":"42","properties":{"ltv":"9007199254740993","active":"false","address.city":"Lima","tags":""}}
+	EOT
+	test_cmp expect out &&
+	echo "heap-map: read 2 rows, wrote 2 records, rejected 0" >expect &&
+	test_cmp expect err
+'
+
+check 'arrays as json text' '
+	heap-map -q -o user -k user_id -m tags --arrays json "$users" >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"tags":"[\"a\",\"b\"]"}}
+	{"identity":"42","properties":{"tags":"[]"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'big numbers rejected on request' '
+	expect_code 1 heap-map -o user -k user_id --big-numbers reject -r rej.ndjson "$users" >out 2>err &&
+	head -n 1 out >first &&
+	test "$(wc -l <out)" -eq 1 &&
+	grep_or_show "^heap-map: .*users.ndjson:2:[0-9]*: number '\''9007199254740993'\'' in column '\''ltv'\'' does not fit a double without losing digits (--big-numbers string sends it as text)$" err &&
+	grep_or_show "\"line\":2,.*\"raw\":\"{\\\\\"user_id\\\\\":42," rej.ndjson
+'
+
+check 'number kinds from json' '
+	cat >in.ndjson <<-\EOT &&
+	{"id":"a","n":1.5,"m":-0,"e":2.5e3}
+	{"id":"b","n":12345678901234567890,"m":0.12345678901234567890,"e":1e400}
+	{"id":"c","n":9007199254740992,"m":-9007199254740993}
+	EOT
+	heap-map -q -o account -k id in.ndjson >out &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a","properties":{"n":1.5,"m":0,"e":2.5e3}}
+	{"account_id":"b","properties":{"n":"12345678901234567890","m":"0.12345678901234567890","e":"1e400"}}
+	{"account_id":"c","properties":{"n":9007199254740992,"m":"-9007199254740993"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'string type keeps digits' '
+	echo "{\"id\":\"a\",\"zip\":1234,\"ok\":true}" |
+		heap-map -q -o account -k id -m zip:string -m ok:string >out &&
+	echo "{\"account_id\":\"a\",\"properties\":{\"zip\":\"1234\",\"ok\":\"true\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'number type on json values' '
+	printf "%s\n" "{\"id\":\"a\",\"n\":\"12\"}" "{\"id\":\"b\",\"n\":true}" "{\"id\":\"c\",\"n\":7}" >in.ndjson &&
+	expect_code 1 heap-map -o account -k id -m n:number in.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a","properties":{"n":12}}
+	{"account_id":"c","properties":{"n":7}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.ndjson:2:[0-9]*: value '\''true'\'' in column '\''n'\'' is not a number$" err
+'
+
+check 'json array input' '
+	cat >in.json <<-\EOT &&
+	[
+	  {"account_id": "a1", "seats": 40, "owner": {"name": "Ann", "tags": null}},
+	  {"account_id": "a2", "seats": null, "owner": {"name": "Bob"}}
+	]
+	EOT
+	heap-map -o account -k account_id in.json >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a1","properties":{"seats":40,"owner.name":"Ann"}}
+	{"account_id":"a2","properties":{"owner.name":"Bob"}}
+	EOT
+	test_cmp expect out &&
+	heap-map -q -o account -k account_id --nulls empty in.json >out &&
+	cat >expect <<-\EOT &&
+	{"account_id":"a1","properties":{"seats":40,"owner.name":"Ann","owner.tags":""}}
+	{"account_id":"a2","properties":{"seats":"","owner.name":"Bob"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'map nested field by dotted name' '
+	heap-map -q -o user -k user_id -m address.city=city "$users" >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"city":"Oslo"}}
+	{"identity":"42","properties":{"city":"Lima"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'missing key rejects the row' '
+	printf "%s\n" "{\"id\":\"a\"}" "{\"name\":\"b\"}" "{\"id\":null}" "{\"id\":\" \"}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id -r rej.ndjson in.ndjson >out 2>err &&
+	echo "{\"identity\":\"a\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	sed "s/^\(heap-map: in.ndjson:[0-9]*\):[0-9]*:/\1:COL:/" err >masked &&
+	cat >expect <<-\EOT &&
+	heap-map: in.ndjson:2: identity column '\''id'\'' is missing
+	heap-map: in.ndjson:3:COL: identity is null
+	heap-map: in.ndjson:4:COL: identity is empty
+	heap-map: read 4 rows, wrote 1 records, rejected 3
+	EOT
+	test_cmp expect masked &&
+	grep_or_show "{\"program\":\"heap-map\",\"file\":\"in.ndjson\",\"line\":2,\"reason\":\"identity column '\''id'\'' is missing\",\"raw\":\"{\\\\\"name\\\\\":\\\\\"b\\\\\"}\"}" rej.ndjson
+'
+
+check 'numeric key uses its digits' '
+	printf "%s\n" "{\"id\":12345678901234567890,\"a\":1}" "{\"id\":1.50,\"a\":2}" >in.ndjson &&
+	heap-map -q -o user -k id in.ndjson >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"12345678901234567890","properties":{"a":1}}
+	{"identity":"1.50","properties":{"a":2}}
+	EOT
+	test_cmp expect out
+'
+
+check 'json field id is refused' '
+	printf "%s\n" "{\"email\":\"a@example.com\",\"Id\":7}" >in.ndjson &&
+	expect_code 2 heap-map -o user -k email in.ndjson >out 2>err &&
+	test_cmp /dev/null out &&
+	cat >expect <<-\EOT &&
+	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; use -m Id=NEW_NAME or -x Id
+	EOT
+	test_cmp expect err &&
+	heap-map -q -o user -k email -x Id in.ndjson >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{}}" >expect &&
+	test_cmp expect out
+'
+
+check 'set replaces a json field' '
+	echo "{\"id\":\"a\",\"plan\":\"free\",\"seats\":3}" |
+		heap-map -q -o account -k id --set plan=pro >out &&
+	echo "{\"account_id\":\"a\",\"properties\":{\"seats\":3,\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'long json strings cut once' '
+	python3 -c "
+import json
+for i in range(3):
+    print(json.dumps({\"id\": \"u%d\" % i, \"bio\": \"\\u00e9\" * 1500}))
+" >in.ndjson &&
+	heap-map -o user -k id in.ndjson >out 2>err &&
+	python3 -c "
+import json
+for line in open(\"out\"):
+    assert json.loads(line)[\"properties\"][\"bio\"] == \"\\u00e9\" * 1023
+" &&
+	test "$(grep -c "column '\''bio'\'' has a value of 1500 characters" err)" -eq 1
+'
+
+check 'invalid json rows rejected' '
+	printf "%s\n" "{\"id\":\"a\"}" "{\"id\":" "{\"id\":\"c\"}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id in.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"a","properties":{}}
+	{"identity":"c","properties":{}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.ndjson:2" err
+'
+
+check 'format forced with --from' '
+	printf "%s\n" "{\"id\":\"a\"}" | heap-map -q -o user -k id -f ndjson >out &&
+	echo "{\"identity\":\"a\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	printf "%s\n" "{\"id\":\"a\"}" | expect_code 2 heap-map -q -o user -k id -f csv >out 2>err &&
+	grep_or_show "column '\''id'\'' not found in the header" err
+'
+
+check 'json events need their fields' '
+	cat >in.ndjson <<-\EOT &&
+	{"id":"a","ev":"E","ts":"2024-05-01T10:00:00Z"}
+	{"id":"b","ev":"E"}
+	{"id":"c","ts":"2024-05-01T10:00:00Z"}
+	{"id":"d","ev":"E","ts":1714557600}
+	EOT
+	expect_code 1 heap-map -o event -k id -e ev -t ts -i id in.ndjson >out 2>err &&
+	echo "{\"identity\":\"a\",\"event\":\"E\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"idempotency_key\":\"a\",\"properties\":{}}" >expect &&
+	head -n 1 out >first &&
+	test_cmp expect first &&
+	grep_or_show "^heap-map: in.ndjson:2: timestamp column '\''ts'\'' is missing$" err &&
+	grep_or_show "^heap-map: in.ndjson:3: event name column '\''ev'\'' is missing$" err
+'
+
+check 'truncated json array' '
+	printf "[{\"id\":\"a\"},{\"id\":\"b\"}," >in.json &&
+	expect_code 3 heap-map -o user -k id --stats stats in.json >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"a","properties":{}}
+	{"identity":"b","properties":{}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.json:1: invalid JSON: " err &&
+	printf "read=2\nwritten=2\nrejected=0\n" >expect &&
+	test_cmp expect stats
+'
+
+check 'UTF-16 input is an input error' '
+	printf "\377\376i\000d\000\n\000" >in.csv &&
+	expect_code 3 heap-map -o user -k id in.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: in.csv:1: input is UTF-16" err
+'
+
+check 'pretty-printed ndjson gets a hint' '
+	printf "{\n  \"id\": \"a\"\n}\n" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id -f ndjson in.ndjson >out 2>err &&
+	test_cmp /dev/null out &&
+	tail -n 2 err >last &&
+	grep_or_show "^heap-map: read 3 rows, wrote 0 records, rejected 3$" last &&
+	grep_or_show "^heap-map: in.ndjson: .*jq -c" err
+'
+
+check 'verbose names the format' '
+	printf "%s\n" "{\"id\":\"a\"}" >in.ndjson &&
+	heap-map -v -o user -k id in.ndjson >out 2>err &&
+	grep_or_show "^heap-map: in.ndjson: reading NDJSON$" err
+'
+
+done_testing
