@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #define MAX_INPUT_MESSAGES 20     /* rejected lines shown on stderr */
 #define TICK_MS 100               /* maximum poll wait, so signals are seen */
 #define MAX_RETRY_AFTER 600.0     /* seconds */
+#define SINGLE_400S_TO_STOP 8     /* single-record 400s that stop a run */
 
 volatile sig_atomic_t send_interrupted;
 
@@ -72,6 +74,11 @@ struct sender {
 	bool input_done;               /* every file is exhausted */
 	bool input_error;
 	unsigned long input_messages;
+
+	char first_400[300];           /* message of the first batch 400 */
+	unsigned long single_400s;     /* single-record 400s so far */
+	unsigned long same_400s;       /* those with the first batch's message */
+	char *whole_400;               /* message of a 400 about the request */
 
 	double started;
 	double last_progress;
@@ -295,6 +302,12 @@ add_record(struct sender *s, const char *raw, size_t len)
 		return;
 	}
 
+	if (s->whole_400) {
+		reject_line(s, raw, len, 400, s->line, s->whole_400);
+		s->n->failed++;
+		return;
+	}
+
 	b = &s->pending[info.type];
 	if (batch_full(s, &info, len))
 		flush_pending(s, info.type);
@@ -441,7 +454,7 @@ fail_records(struct sender *s, const struct request *r, long status,
 	for (size_t i = 0; i < b->count; i++)
 		reject_line(s, b->body.data + b->items[i].offset,
 		    b->items[i].len, (int)status, b->items[i].line, reason);
-	if (status == 400)
+	if (status == 400 && !s->whole_400)
 		s->n->rejected += b->count;
 	else
 		s->n->failed += b->count;
@@ -468,17 +481,39 @@ split_request(struct sender *s, struct request *r)
 	enqueue(s, parts[0], true);
 }
 
-/* Keep the first line of a server message, without control bytes. */
-static void
-server_message(char *out, size_t size, const char *body, long status)
+static bool
+word_byte(const char *p)
 {
+	return isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+}
+
+/* Keep the first line of a server message, without control bytes and
+ * without the app id, which a log or a shared rejects file should not
+ * carry (a server may quote it back, as in "unknown app_id").  Short ids
+ * stay, since they would match inside numbers such as item indexes. */
+static void
+server_message(const struct sender *s, char *out, size_t size,
+    const char *body, long status)
+{
+	const char *id = s->opts->app_id;
+	size_t id_len = strlen(id);
+	const char *start = body;
 	size_t n = 0;
 
-	while (body && body[n] && body[n] != '\n' && n + 1 < size) {
-		unsigned char c = (unsigned char)body[n];
+	while (body && *body && *body != '\n' && n + 1 < size) {
+		unsigned char c = (unsigned char)*body;
 
-		out[n] = c < 0x20 ? ' ' : (char)c;
-		n++;
+		if (id_len >= 6 && strncmp(body, id, id_len) == 0 &&
+		    (body == start || !word_byte(body - 1)) &&
+		    !word_byte(body + id_len)) {
+			n += (size_t)snprintf(out + n, size - n, "%s",
+			    "<app id>");
+			n = n < size ? n : size - 1;
+			body += id_len;
+			continue;
+		}
+		out[n++] = c < 0x20 ? ' ' : (char)c;
+		body++;
 	}
 	out[n] = '\0';
 	if (n == 0)
@@ -533,6 +568,82 @@ retry_later(struct sender *s, struct request *r,
 	enqueue(s, r, true);
 }
 
+/* Decide whether a 400 on R rejects the request as a whole (a wrong app
+ * id, a body Heap cannot read) rather than some of its records.  Heap's
+ * answer does not say which, so judge by what bisection finds: while
+ * nothing was delivered in this run, two single records answered with
+ * the message of the first batch 400, or SINGLE_400S_TO_STOP single records
+ * answered 400, mean the message is about the request.  One such record
+ * is not enough, since a bad first record gives the batch's message too.
+ * Once a record was delivered the requests are known to be good, and
+ * bisection goes on to find each bad record.
+ * NOTE: a server that answers every item error with one fixed message
+ * stops a run whose first two records are bad; those records fail and
+ * heap-diff offers them again on the next run. */
+static bool
+request_level_400(struct sender *s, const struct request *r,
+    const char *message)
+{
+	if (s->n->delivered > 0)
+		return false;
+	if (r->batch.count > 1) {
+		if (s->first_400[0] == '\0')
+			snprintf(s->first_400, sizeof s->first_400, "%s",
+			    message);
+		return false;
+	}
+	s->single_400s++;
+	if (strcmp(message, s->first_400) == 0)
+		s->same_400s++;
+	return s->same_400s >= 2 || s->single_400s >= SINGLE_400S_TO_STOP;
+}
+
+/* Fail the records of every request not yet answered and of the
+ * batches being filled, with the message in whole_400. */
+static void
+fail_unsent(struct sender *s)
+{
+	while (s->head) {
+		struct request *r = s->head;
+
+		s->head = r->next;
+		fail_records(s, r, 400, s->whole_400);
+		free_request(r);
+	}
+	s->tail = NULL;
+	s->queued = 0;
+	for (int t = 0; t < OBJECT_COUNT; t++) {
+		struct batch *b = &s->pending[t];
+		struct request *r;
+
+		if (b->count == 0)
+			continue;
+		r = new_request(b);
+		batch_init(b, (enum heap_object)t, s->prefix[t]);
+		fail_records(s, r, 400, s->whole_400);
+		free_request(r);
+	}
+}
+
+/* Stop sending after Heap rejected R as a whole: its records and all
+ * that follow fail with Heap's message, without more requests. */
+static void
+stop_sending(struct sender *s, struct request *r, const char *message)
+{
+	/* The single records answered 400 before this one met the same
+	 * request-level error, so they count as failed, not rejected. */
+	s->n->rejected -= s->single_400s - 1;
+	s->n->failed += s->single_400s - 1;
+	s->whole_400 = xstrdup(message);
+	clear_progress(s);
+	error("%s: Heap rejected the whole request (HTTP 400: %s), so nothing "
+	    "more is sent; check the app id", object_path(r->batch.type),
+	    message);
+	fail_records(s, r, 400, message);
+	free_request(r);
+	fail_unsent(s);
+}
+
 static void
 handle_result(struct sender *s, const struct http_result *res)
 {
@@ -569,7 +680,24 @@ handle_result(struct sender *s, const struct http_result *res)
 		return;
 	}
 
-	server_message(message, sizeof message, res->body, res->status);
+	server_message(s, message, sizeof message, res->body,
+	    res->status);
+	if (s->whole_400) {
+		if (res->status == 0)
+			snprintf(why, sizeof why, "%s", res->error);
+		else if (res->status == 400)
+			snprintf(why, sizeof why, "%s", message);
+		else
+			snprintf(why, sizeof why, "HTTP %ld: %s", res->status,
+			    message);
+		fail_records(s, r, res->status, why);
+		free_request(r);
+		return;
+	}
+	if (res->status == 400 && request_level_400(s, r, message)) {
+		stop_sending(s, r, message);
+		return;
+	}
 	if ((res->status == 400 || res->status == 413) && r->batch.count > 1) {
 		split_request(s, r);
 		free_request(r);
@@ -816,6 +944,7 @@ cleanup(struct sender *s)
 	rate_release(&s->rate);
 	buf_release(&s->input);
 	free(s->ids);
+	free(s->whole_400);
 }
 
 /* After a signal: stop taking input and drop what was not sent yet,
@@ -844,6 +973,8 @@ exit_status(const struct sender *s)
 		return EXIT_INTERRUPTED;
 	if (s->input_error)
 		return EXIT_INPUT;
+	if (s->whole_400)
+		return EXIT_UNDELIVERED;
 	if (s->n->delivered == 0 && s->n->failed > 0)
 		return EXIT_UNDELIVERED;
 	if (s->n->rejected + s->n->failed > 0)

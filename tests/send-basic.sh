@@ -184,6 +184,30 @@ check 'verbose logs each request' '
 	grep_or_show "/api/add_user_properties: HTTP 200, 3 records" err
 '
 
+check 'wrong app id stops with exit 4' '
+	reset &&
+	make_users 1000 >in &&
+	expect_code 4 heap-send -a wrong-app --endpoint "$SERVER_URL" --no-progress \
+		-r rejects --stats stats <in >out 2>err &&
+	test ! -s out &&
+	grep_or_show "rejected the whole request (HTTP 400: unknown app_id .<app id>.)" err &&
+	grep_or_show "^failed=1000$" stats &&
+	grep_or_show "^rejected=0$" stats &&
+	test "$(wc -l <rejects)" -eq 1000 &&
+	test "$(jq -c "[.status, .reason]" rejects | sort -u)" = "[400,\"unknown app_id '"'"'<app id>'"'"'\"]" &&
+	requests=$(sed -n "s/^requests=//p" stats) &&
+	test "$requests" -le 50
+'
+
+check 'wrong app id with batches of one' '
+	reset &&
+	make_users 30 >in &&
+	expect_code 4 heap-send -a wrong --endpoint "$SERVER_URL" --no-progress \
+		--batch-size 1 -j 1 --stats stats <in >out 2>err &&
+	grep_or_show "^failed=30$" stats &&
+	grep_or_show "^requests=8$" stats
+'
+
 check 'app id is not printed' '
 	reset &&
 	make_users 3 | heap-send -v -a secret-app-77 --endpoint "$SERVER_URL" >out 2>err || :

@@ -120,6 +120,18 @@ check '400 bisected to bad records' '
 	grep_or_show "^delivered=97$" stats
 '
 
+check '400 on the first records still bisected' '
+	reset "[]" &&
+	control "{\"reject_property\":\"bad=1\"}" &&
+	awk "BEGIN { for (i = 1; i <= 100; i++)
+		printf \"{\\\"identity\\\":\\\"u%d\\\",\\\"properties\\\":{\\\"bad\\\":%d}}\\n\", i, (i == 1 || i == 3) }" >in &&
+	expect_code 1 send -j 1 -r rejects --stats stats <in >out 2>err &&
+	grep_or_show "^rejected=2$" stats &&
+	grep_or_show "^delivered=98$" stats &&
+	jq -r .line rejects | sort -n | tr "\n" " " >lines &&
+	test "$(cat lines)" = "1 3 "
+'
+
 check 'retries give up after max' '
 	reset "[{\"status\":500,\"count\":0}]" &&
 	make_users 3 >in &&
