@@ -17,7 +17,7 @@
 #include "sender.h"
 
 #define READ_CHUNK 65536
-#define MAX_INPUT_MESSAGES 20     /* rejected lines shown on stderr */
+#define SHOWN_REJECTS 10          /* rejected records shown on stderr */
 #define TICK_MS 100               /* maximum poll wait, so signals are seen */
 #define MAX_RETRY_AFTER 600.0     /* seconds */
 #define SINGLE_400S_TO_STOP 8     /* single-record 400s that stop a run */
@@ -73,7 +73,7 @@ struct sender {
 	bool input_eof;                /* the current file is exhausted */
 	bool input_done;               /* every file is exhausted */
 	bool input_error;
-	unsigned long input_messages;
+	unsigned long rejects_shown;   /* rejections shown or counted */
 
 	char first_400[300];           /* message of the first batch 400 */
 	unsigned long single_400s;     /* single-record 400s so far */
@@ -115,31 +115,27 @@ clear_progress(struct sender *s)
 
 static void
 reject_line(struct sender *s, const char *raw, size_t len, int status,
-    unsigned long line, const char *reason)
+    size_t file, unsigned long line, const char *reason)
 {
 	struct reject_entry e = {
-		.file = s->in->names[s->file], .line = line, .status = status,
+		.file = s->in->names[file], .line = line, .status = status,
 		.reason = reason, .raw = raw, .raw_len = len,
 	};
 
 	rejects_add(s->opts->rejects, &e);
 }
 
-/* Report a record that heap-send dropped, with a cap on stderr lines so
- * a wrong input file does not flood the terminal. */
+/* Show why a record was rejected, for the first SHOWN_REJECTS records;
+ * the rest are only counted, so a wrong input does not flood the
+ * terminal, and send_run sums them up at the end. */
 static void
-report_record(struct sender *s, const char *file, unsigned long line,
+show_reject(struct sender *s, size_t file, unsigned long line,
     const char *what, const char *reason)
 {
-	s->input_messages++;
-	if (s->input_messages > MAX_INPUT_MESSAGES)
+	if (++s->rejects_shown > SHOWN_REJECTS)
 		return;
 	clear_progress(s);
-	if (s->input_messages == MAX_INPUT_MESSAGES)
-		error("%s:%lu: %s: %s (further messages suppressed; see the "
-		    "rejects file)", file, line, what, reason);
-	else
-		error("%s:%lu: %s: %s", file, line, what, reason);
+	error("%s:%lu: %s: %s", s->in->names[file], line, what, reason);
 }
 
 /* Queue and request handling. */
@@ -289,21 +285,20 @@ batch_full(struct sender *s, const struct record_info *info, size_t len)
 static void
 add_record(struct sender *s, const char *raw, size_t len)
 {
-	const char *file = s->in->names[s->file];
 	struct record_info info;
 	char reason[300];
 	struct batch *b;
 
 	s->n->read++;
 	if (!record_check(raw, len, &info, reason, sizeof reason)) {
-		report_record(s, file, s->line, "invalid record", reason);
-		reject_line(s, raw, len, 0, s->line, reason);
+		show_reject(s, s->file, s->line, "invalid record", reason);
+		reject_line(s, raw, len, 0, s->file, s->line, reason);
 		s->n->rejected++;
 		return;
 	}
 
 	if (s->whole_400) {
-		reject_line(s, raw, len, 400, s->line, s->whole_400);
+		reject_line(s, raw, len, 400, s->file, s->line, s->whole_400);
 		s->n->failed++;
 		return;
 	}
@@ -315,8 +310,8 @@ add_record(struct sender *s, const char *raw, size_t len)
 		snprintf(reason, sizeof reason, "record of %zu bytes does not "
 		    "fit in a request of --max-request-bytes %zu", len,
 		    s->opts->max_request_bytes);
-		report_record(s, file, s->line, "record too large", reason);
-		reject_line(s, raw, len, 0, s->line, reason);
+		show_reject(s, s->file, s->line, "record too large", reason);
+		reject_line(s, raw, len, 0, s->file, s->line, reason);
 		s->n->rejected++;
 		return;
 	}
@@ -324,6 +319,7 @@ add_record(struct sender *s, const char *raw, size_t len)
 	if (b->count == 0)
 		b->opened = now_seconds();
 	batch_add(b, raw, len, s->line, info.identity);
+	b->items[b->count - 1].file = s->file;
 	if (info.type == OBJECT_EVENTS && s->pacing)
 		pending_identity(s, info.identity)->count++;
 }
@@ -453,7 +449,8 @@ fail_records(struct sender *s, const struct request *r, long status,
 
 	for (size_t i = 0; i < b->count; i++)
 		reject_line(s, b->body.data + b->items[i].offset,
-		    b->items[i].len, (int)status, b->items[i].line, reason);
+		    b->items[i].len, (int)status, b->items[i].file,
+		    b->items[i].line, reason);
 	if (status == 400 && !s->whole_400)
 		s->n->rejected += b->count;
 	else
@@ -704,6 +701,8 @@ handle_result(struct sender *s, const struct http_result *res)
 		return;
 	}
 	if (res->status == 400) {
+		show_reject(s, r->batch.items[0].file, r->batch.items[0].line,
+		    "rejected by Heap", message);
 		fail_records(s, r, 400, message);
 		free_request(r);
 		return;
@@ -1028,8 +1027,10 @@ send_run(const struct send_options *o, const struct send_input *in,
 	}
 	clear_progress(&s);
 
-	if (s.input_messages > MAX_INPUT_MESSAGES)
-		error("%lu records rejected in all", s.input_messages);
+	if (s.rejects_shown > SHOWN_REJECTS)
+		error("... and %lu more rejections; %s",
+		    s.rejects_shown - SHOWN_REJECTS, o->rejects->stream ?
+		    "see the rejects file" : "use -r FILE to keep them");
 	status = exit_status(&s);
 	cleanup(&s);
 	return status;
