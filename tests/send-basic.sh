@@ -231,6 +231,21 @@ check 'exit 2 on usage errors' '
 	grep_or_show "Try .heap-send --help." err
 '
 
+check 'invalid option gives one message' '
+	expect_code 2 send --no-such-option </dev/null 2>err &&
+	printf "%s\n" "heap-send: invalid option '"'"'--no-such-option'"'"'" \
+		"Try '"'"'heap-send --help'"'"' for more information." >expect &&
+	test_cmp expect err &&
+	expect_code 2 send -x </dev/null 2>err &&
+	test "$(wc -l <err)" -eq 2 &&
+	grep_or_show "^heap-send: invalid option .-x.$" err &&
+	expect_code 2 send -j </dev/null 2>err &&
+	test "$(wc -l <err)" -eq 2 &&
+	grep_or_show "^heap-send: option .-j. requires an argument$" err &&
+	expect_code 2 send --quiet=1 </dev/null 2>err &&
+	grep_or_show "^heap-send: option .--quiet. does not take an argument$" err
+'
+
 check 'exit 3 on missing input' '
 	expect_code 3 send no-such-file >out 2>err &&
 	grep_or_show "cannot open .no-such-file." err
@@ -246,6 +261,17 @@ check 'help and version' '
 	grep_or_show "^Usage: heap-send" out &&
 	heap-send --version >out &&
 	grep_or_show "^heap-send (heapsync) " out
+'
+
+check 'short help and version' '
+	heap-send -h >out 2>err &&
+	heap-send --help >expect &&
+	test_cmp expect out &&
+	test ! -s err &&
+	heap-send -V >out 2>err &&
+	heap-send --version >expect &&
+	test_cmp expect out &&
+	test ! -s err
 '
 
 done_testing
