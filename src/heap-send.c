@@ -353,9 +353,9 @@ print_summary(const struct send_counters *n, double elapsed)
 	if (msg_get_level() < MSG_NORMAL)
 		return;
 	fprintf(stderr, "heap-send: read %lu, delivered %lu, rejected %lu, "
-	    "failed %lu; %lu requests, %lu retried; %.1f s\n", n->read,
-	    n->delivered, n->rejected, n->failed, n->requests, n->retried,
-	    elapsed);
+	    "failed %lu; %lu request%s, %lu retried; %.1f s\n", n->read,
+	    n->delivered, n->rejected, n->failed, n->requests,
+	    plural(n->requests), n->retried, elapsed);
 }
 
 static double

@@ -537,10 +537,10 @@ retry_later(struct sender *s, struct request *r,
 
 	if (r->attempts > s->opts->max_retries) {
 		snprintf(reason, sizeof reason, "not delivered after %u "
-		    "attempts: %s", r->attempts, why);
+		    "attempt%s: %s", r->attempts, plural(r->attempts), why);
 		clear_progress(s);
-		error("%s: %zu records: %s", object_path(type), r->batch.count,
-		    reason);
+		error("%s: %zu record%s: %s", object_path(type),
+		    r->batch.count, plural(r->batch.count), reason);
 		fail_records(s, r, res->status, reason);
 		free_request(r);
 		return;
@@ -656,11 +656,13 @@ handle_result(struct sender *s, const struct http_result *res)
 		r->admitted = false;
 	}
 	if (res->status)
-		note("%s: HTTP %ld, %zu records, %.3f s", object_path(type),
-		    res->status, r->batch.count, res->elapsed);
+		note("%s: HTTP %ld, %zu record%s, %.3f s", object_path(type),
+		    res->status, r->batch.count, plural(r->batch.count),
+		    res->elapsed);
 	else
-		note("%s: %s, %zu records, %.3f s", object_path(type),
-		    res->error, r->batch.count, res->elapsed);
+		note("%s: %s, %zu record%s, %.3f s", object_path(type),
+		    res->error, r->batch.count, plural(r->batch.count),
+		    res->elapsed);
 	if (send_interrupted && (res->status < 200 || res->status > 299)) {
 		free_request(r);
 		return;
@@ -715,8 +717,8 @@ handle_result(struct sender *s, const struct http_result *res)
 		snprintf(why, sizeof why, "HTTP %ld: %s", res->status, message);
 	if (res->status == 413 || !retryable(res)) {
 		clear_progress(s);
-		error("%s: %zu records not delivered: %s", object_path(type),
-		    r->batch.count, why);
+		error("%s: %zu record%s not delivered: %s", object_path(type),
+		    r->batch.count, plural(r->batch.count), why);
 		fail_records(s, r, res->status, why);
 		free_request(r);
 		return;
@@ -1002,8 +1004,9 @@ send_run(const struct send_options *o, const struct send_input *in,
 		}
 		if (deadline && now >= deadline && s.http) {
 			clear_progress(&s);
-			warn("gave up on %u requests in flight after %.1f s",
-			    http_active(s.http), o->grace);
+			warn("gave up on %u request%s in flight after %.1f s",
+			    http_active(s.http), plural(http_active(s.http)),
+			    o->grace);
 			http_abort_all(s.http, drop_request);
 			break;
 		}
@@ -1028,8 +1031,9 @@ send_run(const struct send_options *o, const struct send_input *in,
 	clear_progress(&s);
 
 	if (s.rejects_shown > SHOWN_REJECTS)
-		error("... and %lu more rejections; %s",
-		    s.rejects_shown - SHOWN_REJECTS, o->rejects->stream ?
+		error("... and %lu more rejection%s; %s",
+		    s.rejects_shown - SHOWN_REJECTS,
+		    plural(s.rejects_shown - SHOWN_REJECTS), o->rejects->stream ?
 		    "see the rejects file" : "use -r FILE to keep them");
 	status = exit_status(&s);
 	cleanup(&s);

@@ -169,7 +169,20 @@ check 'stats and summary agree' '
 	send --stats stats <in >out 2>err &&
 	printf "read=5\ndelivered=5\nrejected=0\nfailed=0\nrequests=1\nretried=0\n" >expect &&
 	test_cmp expect stats &&
-	grep_or_show "read 5, delivered 5, rejected 0, failed 0; 1 requests, 0 retried" err
+	grep_or_show "read 5, delivered 5, rejected 0, failed 0; 1 request, 0 retried" err
+'
+
+check 'count words agree in number' '
+	reset &&
+	make_users 3 >in &&
+	send --batch-size 2 -v <in >out 2>err &&
+	grep_or_show "; 2 requests, 0 retried; " err &&
+	grep_or_show "/api/add_user_properties: HTTP 200, 1 record, " err &&
+	grep_or_show "/api/add_user_properties: HTTP 200, 2 records, " err &&
+	reset &&
+	make_users 1 >in &&
+	send -v <in >out 2>err &&
+	grep_or_show "; 1 request, 0 retried; " err
 '
 
 check 'quiet drops summary' '

@@ -185,6 +185,13 @@ check 'retries give up after max' '
 	grep_or_show "not delivered after 3 attempts" err
 '
 
+check 'one attempt in singular' '
+	reset "[{\"status\":500,\"count\":0}]" &&
+	make_users 1 >in &&
+	expect_code 4 send --max-retries 0 <in >out 2>err &&
+	grep_or_show ": 1 record: not delivered after 1 attempt: HTTP 500" err
+'
+
 check 'partial failure exits 1' '
 	reset "[{\"status\":500,\"count\":0,\"endpoint\":\"accounts\"}]" &&
 	{ make_users 3; echo "{\"account_id\":\"a1\",\"properties\":{}}"; } >in &&
