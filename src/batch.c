@@ -91,6 +91,7 @@ batch_slice(struct batch *dst, const struct batch *src, const char *prefix,
 
 		batch_add(dst, src->body.data + it->offset, it->len, it->line,
 		    it->identity);
+		dst->items[dst->count - 1].file = it->file;
 	}
 	batch_close(dst);
 }

@@ -42,6 +42,7 @@ struct batch_item {
 	size_t offset;         /* into the batch body */
 	size_t len;
 	unsigned long line;    /* input line number */
+	size_t file;           /* index of the input file, set by the caller */
 	uint64_t identity;
 };
 

@@ -25,7 +25,7 @@ enum {
 	OPT_LINGER, OPT_EVENTS_PER_MINUTE, OPT_EVENTS_PER_IDENTITY,
 	OPT_LIMIT_WINDOW, OPT_TIMEOUT, OPT_MAX_RETRIES, OPT_RETRY_BASE_MS,
 	OPT_RETRY_MAX_MS, OPT_GRACE, OPT_DRY_RUN, OPT_DRY_RUN_OUTPUT,
-	OPT_STATS, OPT_NO_PROGRESS, OPT_TRACE, OPT_HELP, OPT_VERSION
+	OPT_STATS, OPT_NO_PROGRESS, OPT_TRACE
 };
 
 static const struct option long_options[] = {
@@ -53,8 +53,8 @@ static const struct option long_options[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -93,8 +93,8 @@ usage(void)
 	    "      --trace              print libcurl's trace of each transfer\n"
 	    "  -q, --quiet              no warnings, no summary\n"
 	    "  -v, --verbose            log each request\n"
-	    "      --help               print this help and exit\n"
-	    "      --version            print the version and exit\n"
+	    "  -h, --help               print this help and exit\n"
+	    "  -V, --version            print the version and exit\n"
 	    "\n"
 	    "Exit status: 0 all delivered, 1 some records rejected or failed,\n"
 	    "2 usage error, 3 input or output error, 4 nothing could be\n"
@@ -163,13 +163,35 @@ struct settings {
 	bool no_progress;
 };
 
+/* Exit with one message about the option getopt_long could not take:
+ * its own messages would come on top of ours.  C is '?' for an unknown
+ * option or ':' for a missing argument. */
+static void
+bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+	bool is_long = strncmp(arg, "--", 2) == 0;
+
+	if (c == ':' && !is_long)
+		usage_hint("option '-%c' requires an argument", optopt);
+	if (c == ':')
+		usage_hint("option '%.*s' requires an argument", len, arg);
+	if (!is_long && optopt > 0 && optopt < 128)
+		usage_hint("invalid option '-%c'", optopt);
+	/* getopt_long sets optopt only for a known option given a value. */
+	if (is_long && optopt != 0 && arg[len] == '=')
+		usage_hint("option '%.*s' does not take an argument", len, arg);
+	usage_hint("invalid option '%.*s'", len, arg);
+}
+
 static void
 parse_options(int argc, char **argv, struct settings *set)
 {
 	struct send_options *o = &set->send;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:j:r:qv", long_options,
+	while ((c = getopt_long(argc, argv, ":a:j:r:qvhV", long_options,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'a': o->app_id = optarg; break;
@@ -230,12 +252,12 @@ parse_options(int argc, char **argv, struct settings *set)
 		case OPT_TRACE: o->curl_trace = true; break;
 		case 'q': msg_set_level(MSG_QUIET); break;
 		case 'v': msg_set_level(MSG_VERBOSE); break;
-		case OPT_HELP: usage(); break;
-		case OPT_VERSION:
+		case 'h': usage(); break;
+		case 'V':
 			printf("heap-send (heapsync) %s\n", HEAPSYNC_VERSION);
 			exit(EXIT_OK);
 		default:
-			usage_hint("invalid option");
+			bad_option(c, argv);
 		}
 	}
 }
@@ -331,9 +353,9 @@ print_summary(const struct send_counters *n, double elapsed)
 	if (msg_get_level() < MSG_NORMAL)
 		return;
 	fprintf(stderr, "heap-send: read %lu, delivered %lu, rejected %lu, "
-	    "failed %lu; %lu requests, %lu retried; %.1f s\n", n->read,
-	    n->delivered, n->rejected, n->failed, n->requests, n->retried,
-	    elapsed);
+	    "failed %lu; %lu request%s, %lu retried; %.1f s\n", n->read,
+	    n->delivered, n->rejected, n->failed, n->requests,
+	    plural(n->requests), n->retried, elapsed);
 }
 
 static double

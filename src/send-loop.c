@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -16,9 +17,10 @@
 #include "sender.h"
 
 #define READ_CHUNK 65536
-#define MAX_INPUT_MESSAGES 20     /* rejected lines shown on stderr */
+#define SHOWN_REJECTS 10          /* rejected records shown on stderr */
 #define TICK_MS 100               /* maximum poll wait, so signals are seen */
 #define MAX_RETRY_AFTER 600.0     /* seconds */
+#define SINGLE_400S_TO_STOP 8     /* single-record 400s that stop a run */
 
 volatile sig_atomic_t send_interrupted;
 
@@ -71,7 +73,12 @@ struct sender {
 	bool input_eof;                /* the current file is exhausted */
 	bool input_done;               /* every file is exhausted */
 	bool input_error;
-	unsigned long input_messages;
+	unsigned long rejects_shown;   /* rejections shown or counted */
+
+	char first_400[300];           /* message of the first batch 400 */
+	unsigned long single_400s;     /* single-record 400s so far */
+	unsigned long same_400s;       /* those with the first batch's message */
+	char *whole_400;               /* message of a 400 about the request */
 
 	double started;
 	double last_progress;
@@ -108,31 +115,27 @@ clear_progress(struct sender *s)
 
 static void
 reject_line(struct sender *s, const char *raw, size_t len, int status,
-    unsigned long line, const char *reason)
+    size_t file, unsigned long line, const char *reason)
 {
 	struct reject_entry e = {
-		.file = s->in->names[s->file], .line = line, .status = status,
+		.file = s->in->names[file], .line = line, .status = status,
 		.reason = reason, .raw = raw, .raw_len = len,
 	};
 
 	rejects_add(s->opts->rejects, &e);
 }
 
-/* Report a record that heap-send dropped, with a cap on stderr lines so
- * a wrong input file does not flood the terminal. */
+/* Show why a record was rejected, for the first SHOWN_REJECTS records;
+ * the rest are only counted, so a wrong input does not flood the
+ * terminal, and send_run sums them up at the end. */
 static void
-report_record(struct sender *s, const char *file, unsigned long line,
+show_reject(struct sender *s, size_t file, unsigned long line,
     const char *what, const char *reason)
 {
-	s->input_messages++;
-	if (s->input_messages > MAX_INPUT_MESSAGES)
+	if (++s->rejects_shown > SHOWN_REJECTS)
 		return;
 	clear_progress(s);
-	if (s->input_messages == MAX_INPUT_MESSAGES)
-		error("%s:%lu: %s: %s (further messages suppressed; see the "
-		    "rejects file)", file, line, what, reason);
-	else
-		error("%s:%lu: %s: %s", file, line, what, reason);
+	error("%s:%lu: %s: %s", s->in->names[file], line, what, reason);
 }
 
 /* Queue and request handling. */
@@ -282,16 +285,21 @@ batch_full(struct sender *s, const struct record_info *info, size_t len)
 static void
 add_record(struct sender *s, const char *raw, size_t len)
 {
-	const char *file = s->in->names[s->file];
 	struct record_info info;
 	char reason[300];
 	struct batch *b;
 
 	s->n->read++;
 	if (!record_check(raw, len, &info, reason, sizeof reason)) {
-		report_record(s, file, s->line, "invalid record", reason);
-		reject_line(s, raw, len, 0, s->line, reason);
+		show_reject(s, s->file, s->line, "invalid record", reason);
+		reject_line(s, raw, len, 0, s->file, s->line, reason);
 		s->n->rejected++;
+		return;
+	}
+
+	if (s->whole_400) {
+		reject_line(s, raw, len, 400, s->file, s->line, s->whole_400);
+		s->n->failed++;
 		return;
 	}
 
@@ -302,8 +310,8 @@ add_record(struct sender *s, const char *raw, size_t len)
 		snprintf(reason, sizeof reason, "record of %zu bytes does not "
 		    "fit in a request of --max-request-bytes %zu", len,
 		    s->opts->max_request_bytes);
-		report_record(s, file, s->line, "record too large", reason);
-		reject_line(s, raw, len, 0, s->line, reason);
+		show_reject(s, s->file, s->line, "record too large", reason);
+		reject_line(s, raw, len, 0, s->file, s->line, reason);
 		s->n->rejected++;
 		return;
 	}
@@ -311,6 +319,7 @@ add_record(struct sender *s, const char *raw, size_t len)
 	if (b->count == 0)
 		b->opened = now_seconds();
 	batch_add(b, raw, len, s->line, info.identity);
+	b->items[b->count - 1].file = s->file;
 	if (info.type == OBJECT_EVENTS && s->pacing)
 		pending_identity(s, info.identity)->count++;
 }
@@ -440,8 +449,9 @@ fail_records(struct sender *s, const struct request *r, long status,
 
 	for (size_t i = 0; i < b->count; i++)
 		reject_line(s, b->body.data + b->items[i].offset,
-		    b->items[i].len, (int)status, b->items[i].line, reason);
-	if (status == 400)
+		    b->items[i].len, (int)status, b->items[i].file,
+		    b->items[i].line, reason);
+	if (status == 400 && !s->whole_400)
 		s->n->rejected += b->count;
 	else
 		s->n->failed += b->count;
@@ -468,17 +478,39 @@ split_request(struct sender *s, struct request *r)
 	enqueue(s, parts[0], true);
 }
 
-/* Keep the first line of a server message, without control bytes. */
-static void
-server_message(char *out, size_t size, const char *body, long status)
+static bool
+word_byte(const char *p)
 {
+	return isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+}
+
+/* Keep the first line of a server message, without control bytes and
+ * without the app id, which a log or a shared rejects file should not
+ * carry (a server may quote it back, as in "unknown app_id").  Short ids
+ * stay, since they would match inside numbers such as item indexes. */
+static void
+server_message(const struct sender *s, char *out, size_t size,
+    const char *body, long status)
+{
+	const char *id = s->opts->app_id;
+	size_t id_len = strlen(id);
+	const char *start = body;
 	size_t n = 0;
 
-	while (body && body[n] && body[n] != '\n' && n + 1 < size) {
-		unsigned char c = (unsigned char)body[n];
+	while (body && *body && *body != '\n' && n + 1 < size) {
+		unsigned char c = (unsigned char)*body;
 
-		out[n] = c < 0x20 ? ' ' : (char)c;
-		n++;
+		if (id_len >= 6 && strncmp(body, id, id_len) == 0 &&
+		    (body == start || !word_byte(body - 1)) &&
+		    !word_byte(body + id_len)) {
+			n += (size_t)snprintf(out + n, size - n, "%s",
+			    "<app id>");
+			n = n < size ? n : size - 1;
+			body += id_len;
+			continue;
+		}
+		out[n++] = c < 0x20 ? ' ' : (char)c;
+		body++;
 	}
 	out[n] = '\0';
 	if (n == 0)
@@ -505,10 +537,10 @@ retry_later(struct sender *s, struct request *r,
 
 	if (r->attempts > s->opts->max_retries) {
 		snprintf(reason, sizeof reason, "not delivered after %u "
-		    "attempts: %s", r->attempts, why);
+		    "attempt%s: %s", r->attempts, plural(r->attempts), why);
 		clear_progress(s);
-		error("%s: %zu records: %s", object_path(type), r->batch.count,
-		    reason);
+		error("%s: %zu record%s: %s", object_path(type),
+		    r->batch.count, plural(r->batch.count), reason);
 		fail_records(s, r, res->status, reason);
 		free_request(r);
 		return;
@@ -533,6 +565,82 @@ retry_later(struct sender *s, struct request *r,
 	enqueue(s, r, true);
 }
 
+/* Decide whether a 400 on R rejects the request as a whole (a wrong app
+ * id, a body Heap cannot read) rather than some of its records.  Heap's
+ * answer does not say which, so judge by what bisection finds: while
+ * nothing was delivered in this run, two single records answered with
+ * the message of the first batch 400, or SINGLE_400S_TO_STOP single records
+ * answered 400, mean the message is about the request.  One such record
+ * is not enough, since a bad first record gives the batch's message too.
+ * Once a record was delivered the requests are known to be good, and
+ * bisection goes on to find each bad record.
+ * NOTE: a server that answers every item error with one fixed message
+ * stops a run whose first two records are bad; those records fail and
+ * heap-diff offers them again on the next run. */
+static bool
+request_level_400(struct sender *s, const struct request *r,
+    const char *message)
+{
+	if (s->n->delivered > 0)
+		return false;
+	if (r->batch.count > 1) {
+		if (s->first_400[0] == '\0')
+			snprintf(s->first_400, sizeof s->first_400, "%s",
+			    message);
+		return false;
+	}
+	s->single_400s++;
+	if (strcmp(message, s->first_400) == 0)
+		s->same_400s++;
+	return s->same_400s >= 2 || s->single_400s >= SINGLE_400S_TO_STOP;
+}
+
+/* Fail the records of every request not yet answered and of the
+ * batches being filled, with the message in whole_400. */
+static void
+fail_unsent(struct sender *s)
+{
+	while (s->head) {
+		struct request *r = s->head;
+
+		s->head = r->next;
+		fail_records(s, r, 400, s->whole_400);
+		free_request(r);
+	}
+	s->tail = NULL;
+	s->queued = 0;
+	for (int t = 0; t < OBJECT_COUNT; t++) {
+		struct batch *b = &s->pending[t];
+		struct request *r;
+
+		if (b->count == 0)
+			continue;
+		r = new_request(b);
+		batch_init(b, (enum heap_object)t, s->prefix[t]);
+		fail_records(s, r, 400, s->whole_400);
+		free_request(r);
+	}
+}
+
+/* Stop sending after Heap rejected R as a whole: its records and all
+ * that follow fail with Heap's message, without more requests. */
+static void
+stop_sending(struct sender *s, struct request *r, const char *message)
+{
+	/* The single records answered 400 before this one met the same
+	 * request-level error, so they count as failed, not rejected. */
+	s->n->rejected -= s->single_400s - 1;
+	s->n->failed += s->single_400s - 1;
+	s->whole_400 = xstrdup(message);
+	clear_progress(s);
+	error("%s: Heap rejected the whole request (HTTP 400: %s), so nothing "
+	    "more is sent; check the app id", object_path(r->batch.type),
+	    message);
+	fail_records(s, r, 400, message);
+	free_request(r);
+	fail_unsent(s);
+}
+
 static void
 handle_result(struct sender *s, const struct http_result *res)
 {
@@ -548,11 +656,13 @@ handle_result(struct sender *s, const struct http_result *res)
 		r->admitted = false;
 	}
 	if (res->status)
-		note("%s: HTTP %ld, %zu records, %.3f s", object_path(type),
-		    res->status, r->batch.count, res->elapsed);
+		note("%s: HTTP %ld, %zu record%s, %.3f s", object_path(type),
+		    res->status, r->batch.count, plural(r->batch.count),
+		    res->elapsed);
 	else
-		note("%s: %s, %zu records, %.3f s", object_path(type),
-		    res->error, r->batch.count, res->elapsed);
+		note("%s: %s, %zu record%s, %.3f s", object_path(type),
+		    res->error, r->batch.count, plural(r->batch.count),
+		    res->elapsed);
 	if (send_interrupted && (res->status < 200 || res->status > 299)) {
 		free_request(r);
 		return;
@@ -569,13 +679,32 @@ handle_result(struct sender *s, const struct http_result *res)
 		return;
 	}
 
-	server_message(message, sizeof message, res->body, res->status);
+	server_message(s, message, sizeof message, res->body,
+	    res->status);
+	if (s->whole_400) {
+		if (res->status == 0)
+			snprintf(why, sizeof why, "%s", res->error);
+		else if (res->status == 400)
+			snprintf(why, sizeof why, "%s", message);
+		else
+			snprintf(why, sizeof why, "HTTP %ld: %s", res->status,
+			    message);
+		fail_records(s, r, res->status, why);
+		free_request(r);
+		return;
+	}
+	if (res->status == 400 && request_level_400(s, r, message)) {
+		stop_sending(s, r, message);
+		return;
+	}
 	if ((res->status == 400 || res->status == 413) && r->batch.count > 1) {
 		split_request(s, r);
 		free_request(r);
 		return;
 	}
 	if (res->status == 400) {
+		show_reject(s, r->batch.items[0].file, r->batch.items[0].line,
+		    "rejected by Heap", message);
 		fail_records(s, r, 400, message);
 		free_request(r);
 		return;
@@ -588,8 +717,8 @@ handle_result(struct sender *s, const struct http_result *res)
 		snprintf(why, sizeof why, "HTTP %ld: %s", res->status, message);
 	if (res->status == 413 || !retryable(res)) {
 		clear_progress(s);
-		error("%s: %zu records not delivered: %s", object_path(type),
-		    r->batch.count, why);
+		error("%s: %zu record%s not delivered: %s", object_path(type),
+		    r->batch.count, plural(r->batch.count), why);
 		fail_records(s, r, res->status, why);
 		free_request(r);
 		return;
@@ -816,6 +945,7 @@ cleanup(struct sender *s)
 	rate_release(&s->rate);
 	buf_release(&s->input);
 	free(s->ids);
+	free(s->whole_400);
 }
 
 /* After a signal: stop taking input and drop what was not sent yet,
@@ -844,6 +974,8 @@ exit_status(const struct sender *s)
 		return EXIT_INTERRUPTED;
 	if (s->input_error)
 		return EXIT_INPUT;
+	if (s->whole_400)
+		return EXIT_UNDELIVERED;
 	if (s->n->delivered == 0 && s->n->failed > 0)
 		return EXIT_UNDELIVERED;
 	if (s->n->rejected + s->n->failed > 0)
@@ -872,8 +1004,9 @@ send_run(const struct send_options *o, const struct send_input *in,
 		}
 		if (deadline && now >= deadline && s.http) {
 			clear_progress(&s);
-			warn("gave up on %u requests in flight after %.1f s",
-			    http_active(s.http), o->grace);
+			warn("gave up on %u request%s in flight after %.1f s",
+			    http_active(s.http), plural(http_active(s.http)),
+			    o->grace);
 			http_abort_all(s.http, drop_request);
 			break;
 		}
@@ -897,8 +1030,11 @@ send_run(const struct send_options *o, const struct send_input *in,
 	}
 	clear_progress(&s);
 
-	if (s.input_messages > MAX_INPUT_MESSAGES)
-		error("%lu records rejected in all", s.input_messages);
+	if (s.rejects_shown > SHOWN_REJECTS)
+		error("... and %lu more rejection%s; %s",
+		    s.rejects_shown - SHOWN_REJECTS,
+		    plural(s.rejects_shown - SHOWN_REJECTS), o->rejects->stream ?
+		    "see the rejects file" : "use -r FILE to keep them");
 	status = exit_status(&s);
 	cleanup(&s);
 	return status;

@@ -49,6 +49,14 @@ struct send_input {
 	size_t count;
 };
 
+/* Return the suffix that makes a count word plural: "1 request",
+ * "2 requests".  Every count word in heap-send's messages takes "s". */
+static inline const char *
+plural(unsigned long count)
+{
+	return count == 1 ? "" : "s";
+}
+
 /* Set from the SIGINT and SIGTERM handler. */
 extern volatile sig_atomic_t send_interrupted;
 

@@ -169,7 +169,20 @@ check 'stats and summary agree' '
 	send --stats stats <in >out 2>err &&
 	printf "read=5\ndelivered=5\nrejected=0\nfailed=0\nrequests=1\nretried=0\n" >expect &&
 	test_cmp expect stats &&
-	grep_or_show "read 5, delivered 5, rejected 0, failed 0; 1 requests, 0 retried" err
+	grep_or_show "read 5, delivered 5, rejected 0, failed 0; 1 request, 0 retried" err
+'
+
+check 'count words agree in number' '
+	reset &&
+	make_users 3 >in &&
+	send --batch-size 2 -v <in >out 2>err &&
+	grep_or_show "; 2 requests, 0 retried; " err &&
+	grep_or_show "/api/add_user_properties: HTTP 200, 1 record, " err &&
+	grep_or_show "/api/add_user_properties: HTTP 200, 2 records, " err &&
+	reset &&
+	make_users 1 >in &&
+	send -v <in >out 2>err &&
+	grep_or_show "; 1 request, 0 retried; " err
 '
 
 check 'quiet drops summary' '
@@ -182,6 +195,30 @@ check 'verbose logs each request' '
 	reset &&
 	make_users 3 | send -v >out 2>err &&
 	grep_or_show "/api/add_user_properties: HTTP 200, 3 records" err
+'
+
+check 'wrong app id stops with exit 4' '
+	reset &&
+	make_users 1000 >in &&
+	expect_code 4 heap-send -a wrong-app --endpoint "$SERVER_URL" --no-progress \
+		-r rejects --stats stats <in >out 2>err &&
+	test ! -s out &&
+	grep_or_show "rejected the whole request (HTTP 400: unknown app_id .<app id>.)" err &&
+	grep_or_show "^failed=1000$" stats &&
+	grep_or_show "^rejected=0$" stats &&
+	test "$(wc -l <rejects)" -eq 1000 &&
+	test "$(jq -c "[.status, .reason]" rejects | sort -u)" = "[400,\"unknown app_id '"'"'<app id>'"'"'\"]" &&
+	requests=$(sed -n "s/^requests=//p" stats) &&
+	test "$requests" -le 50
+'
+
+check 'wrong app id with batches of one' '
+	reset &&
+	make_users 30 >in &&
+	expect_code 4 heap-send -a wrong --endpoint "$SERVER_URL" --no-progress \
+		--batch-size 1 -j 1 --stats stats <in >out 2>err &&
+	grep_or_show "^failed=30$" stats &&
+	grep_or_show "^requests=8$" stats
 '
 
 check 'app id is not printed' '
@@ -207,6 +244,21 @@ check 'exit 2 on usage errors' '
 	grep_or_show "Try .heap-send --help." err
 '
 
+check 'invalid option gives one message' '
+	expect_code 2 send --no-such-option </dev/null 2>err &&
+	printf "%s\n" "heap-send: invalid option '"'"'--no-such-option'"'"'" \
+		"Try '"'"'heap-send --help'"'"' for more information." >expect &&
+	test_cmp expect err &&
+	expect_code 2 send -x </dev/null 2>err &&
+	test "$(wc -l <err)" -eq 2 &&
+	grep_or_show "^heap-send: invalid option .-x.$" err &&
+	expect_code 2 send -j </dev/null 2>err &&
+	test "$(wc -l <err)" -eq 2 &&
+	grep_or_show "^heap-send: option .-j. requires an argument$" err &&
+	expect_code 2 send --quiet=1 </dev/null 2>err &&
+	grep_or_show "^heap-send: option .--quiet. does not take an argument$" err
+'
+
 check 'exit 3 on missing input' '
 	expect_code 3 send no-such-file >out 2>err &&
 	grep_or_show "cannot open .no-such-file." err
@@ -222,6 +274,17 @@ check 'help and version' '
 	grep_or_show "^Usage: heap-send" out &&
 	heap-send --version >out &&
 	grep_or_show "^heap-send (heapsync) " out
+'
+
+check 'short help and version' '
+	heap-send -h >out 2>err &&
+	heap-send --help >expect &&
+	test_cmp expect out &&
+	test ! -s err &&
+	heap-send -V >out 2>err &&
+	heap-send --version >expect &&
+	test_cmp expect out &&
+	test ! -s err
 '
 
 done_testing

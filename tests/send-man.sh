@@ -23,6 +23,13 @@ while read -r opt; do
 	'
 done <options
 
+check 'man page documents -h and -V' '
+	grep -qx ".It Fl h , Fl -help" "$top_srcdir/man/heap-send.1" &&
+	grep -qx ".It Fl V , Fl -version" "$top_srcdir/man/heap-send.1" &&
+	heap-send --help | grep -q -e "^  -h, --help " &&
+	heap-send --help | grep -q -e "^  -V, --version "
+'
+
 check 'man page has every section' '
 	for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
 		grep -qx ".Sh $s" "$top_srcdir/man/heap-send.1" || { echo "missing .Sh $s"; exit 1; }

@@ -120,6 +120,59 @@ check '400 bisected to bad records' '
 	grep_or_show "^delivered=97$" stats
 '
 
+check '400 on the first records still bisected' '
+	reset "[]" &&
+	control "{\"reject_property\":\"bad=1\"}" &&
+	awk "BEGIN { for (i = 1; i <= 100; i++)
+		printf \"{\\\"identity\\\":\\\"u%d\\\",\\\"properties\\\":{\\\"bad\\\":%d}}\\n\", i, (i == 1 || i == 3) }" >in &&
+	expect_code 1 send -j 1 -r rejects --stats stats <in >out 2>err &&
+	grep_or_show "^rejected=2$" stats &&
+	grep_or_show "^delivered=98$" stats &&
+	jq -r .line rejects | sort -n | tr "\n" " " >lines &&
+	test "$(cat lines)" = "1 3 "
+'
+
+# bad_users COUNT EVERY: print COUNT users; each EVERY-th has bad=1.
+bad_users() {
+	awk -v n="$1" -v every="$2" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"identity\":\"u%d\",\"properties\":{\"bad\":%d}}\n", i, i % every == 0
+	}'
+}
+
+check '400 reasons shown on stderr' '
+	reset "[]" &&
+	control "{\"reject_property\":\"bad=1\"}" &&
+	bad_users 40 20 >in &&
+	expect_code 1 send <in >out 2>err &&
+	grep_or_show "^heap-send: <stdin>:20: rejected by Heap: users\[0\]: property .bad. has the rejected value .1.$" err &&
+	grep_or_show "^heap-send: <stdin>:40: rejected by Heap: " err &&
+	test "$(grep -c "rejected by Heap" err)" -eq 2 &&
+	! grep "more rejections" err
+'
+
+check 'rejections past 10 counted' '
+	reset "[]" &&
+	control "{\"reject_property\":\"bad=1\"}" &&
+	bad_users 39 3 >in &&
+	expect_code 1 send -j 1 <in >out 2>err &&
+	test "$(grep -c "rejected by Heap" err)" -eq 10 &&
+	grep_or_show "^heap-send: \.\.\. and 3 more rejections; use -r FILE to keep them$" err &&
+	expect_code 1 send -j 1 -r rejects <in >out 2>err &&
+	grep_or_show "^heap-send: \.\.\. and 3 more rejections; see the rejects file$" err &&
+	test "$(wc -l <rejects)" -eq 13
+'
+
+check 'rejects name the record file' '
+	reset "[]" &&
+	control "{\"reject_property\":\"bad=1\"}" &&
+	bad_users 3 2 >a &&
+	bad_users 3 5 >b &&
+	expect_code 1 send -r rejects a b >out 2>err &&
+	grep_or_show "^heap-send: a:2: rejected by Heap: " err &&
+	test "$(jq -r ".file + \":\" + (.line | tostring)" rejects)" = a:2
+'
+
 check 'retries give up after max' '
 	reset "[{\"status\":500,\"count\":0}]" &&
 	make_users 3 >in &&
@@ -130,6 +183,13 @@ check 'retries give up after max' '
 	test "$(wc -l <rejects)" -eq 3 &&
 	jq -e "select(.reason | test(\"not delivered after 3 attempts: HTTP 500\"))" rejects >/dev/null &&
 	grep_or_show "not delivered after 3 attempts" err
+'
+
+check 'one attempt in singular' '
+	reset "[{\"status\":500,\"count\":0}]" &&
+	make_users 1 >in &&
+	expect_code 4 send --max-retries 0 <in >out 2>err &&
+	grep_or_show ": 1 record: not delivered after 1 attempt: HTTP 500" err
 '
 
 check 'partial failure exits 1' '

@@ -83,7 +83,7 @@ check 'grace limits the wait' '
 	end=$(date +%s) &&
 	test $((end - start)) -le 2 &&
 	test ! -s out &&
-	grep_or_show "gave up on 1 requests in flight" err
+	grep_or_show "gave up on 1 request in flight" err
 '
 
 check 'SIGTERM stops reading a pipe' '

@@ -96,6 +96,7 @@ test_batch(void)
 	CHECK(batch_size_with(&b, 14) == strlen(prefix) + 14 + 1 + 14 + 2);
 	batch_add(&b, "{\"identity\":2}", 14, 2, 0);
 	batch_add(&b, "{\"identity\":3}", 14, 3, 0);
+	b.items[2].file = 1;
 	batch_close(&b);
 	CHECK_STR(b.body.data, "{\"app_id\":\"app\\\"1\",\"users\":["
 	    "{\"identity\":1},{\"identity\":2},{\"identity\":3}]}");
@@ -104,6 +105,8 @@ test_batch(void)
 	CHECK_STR(half.body.data, "{\"app_id\":\"app\\\"1\",\"users\":["
 	    "{\"identity\":2},{\"identity\":3}]}");
 	CHECK(half.items[0].line == 2);
+	CHECK(half.items[0].file == 0);
+	CHECK(half.items[1].file == 1);
 	batch_release(&half);
 	batch_release(&b);
 	free(prefix);
