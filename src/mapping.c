@@ -340,8 +340,10 @@ plan_default(struct mapping *m, size_t i, const char *name)
 		    "query or choose columns with -m", m->opts.input_name, i + 1);
 	if (is_reserved_property(m, name, strlen(name)))
 		fatal(EXIT_USAGE, "%s: column '%s' would become the user "
-		    "property '%s', which Heap rejects; use -m %s=NEW_NAME or "
-		    "-x %s", m->opts.input_name, name, name, name, name);
+		    "property '%s', which Heap rejects; leave it out with -x %s, "
+		    "or rename it with -m %s=NEW_NAME and list the other "
+		    "columns to send with -m too", m->opts.input_name, name,
+		    name, name, name);
 
 	r->property = xstrdup(name);
 	r->property_len = strlen(name);
@@ -420,9 +422,10 @@ json_field_slot(struct mapping *m, const struct field *f)
 	if (s.rules == &m->json_default &&
 	    is_reserved_property(m, f->name, f->name_len))
 		fatal(EXIT_USAGE, "%s:%lu: field '%s' would become the user "
-		    "property '%s', which Heap rejects; use -m %s=NEW_NAME or "
-		    "-x %s", m->opts.input_name, m->line, f->name, f->name,
-		    f->name, f->name);
+		    "property '%s', which Heap rejects; leave it out with -x %s, "
+		    "or rename it with -m %s=NEW_NAME and list the other "
+		    "fields to send with -m too", m->opts.input_name, m->line,
+		    f->name, f->name, f->name, f->name);
 	return s;
 }
 

@@ -112,9 +112,18 @@ check 'user column id is refused' '
 	expect_code 2 heap-map -o user -k email users.csv >out 2>err &&
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
-	heap-map: users.csv: column '\''id'\'' would become the user property '\''id'\'', which Heap rejects; use -m id=NEW_NAME or -x id
+	heap-map: users.csv: column '\''id'\'' would become the user property '\''id'\'', which Heap rejects; leave it out with -x id, or rename it with -m id=NEW_NAME and list the other columns to send with -m too
 	EOT
 	test_cmp expect err
+'
+
+check 'user column id hint works' '
+	heap-map -q -o user -k email -x id users.csv >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k email -m id=ext_id -m plan users.csv >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{\"ext_id\":\"u1\",\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out
 '
 
 check 'user column ID in any case' '
