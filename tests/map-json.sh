@@ -127,7 +127,7 @@ check 'json field id is refused' '
 	expect_code 2 heap-map -o user -k email in.ndjson >out 2>err &&
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
-	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; leave it out with -x Id, or rename it with -m Id=NEW_NAME and list the other fields to send with -m too
+	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; rename it with --rename Id=NEW_NAME or leave it out with -x Id
 	EOT
 	test_cmp expect err &&
 	heap-map -q -o user -k email -x Id in.ndjson >out &&

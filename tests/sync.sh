@@ -22,7 +22,7 @@ check 'man page lists every option and key' '
 			{ echo "option $option missing from heap-sync.1"; exit 1; }
 	done &&
 	keys=$(sed -n "/^	source | input/,/)\$/p" "$top_srcdir/scripts/heap-sync" | tr -d "|\\\\)\t" ) &&
-	for key in map exclude set $keys; do
+	for key in map rename exclude set $keys; do
 		grep -q -e "^\.It Cm $key" "$man" ||
 			{ echo "key $key missing from heap-sync.1"; exit 1; }
 	done
@@ -105,6 +105,13 @@ check 'dry run sends and records nothing' '
 	test ! -s out &&
 	grep_or_show "u2" requests.txt &&
 	test ! -e state/users.state
+'
+
+check 'rename key keeps other columns' '
+	printf "id,plan,id2\nu1,pro,x\n" >renamed.csv &&
+	printf "input = renamed.csv\nobject = user\nkey = id2\nrename = id=ext_id\nstate = state/renamed.state\n" >renamed.conf &&
+	run_sync --dry-run renamed.conf >requests &&
+	grep_or_show "\"identity\":\"x\",\"properties\":{\"ext_id\":\"u1\",\"plan\":\"pro\"}" requests
 '
 
 check 'relative paths follow the config file' '
