@@ -74,7 +74,9 @@ check 'invalid object and numbers' '
 check 'no app id is a usage error' '
 	printf "object = user\nkey = id\nstate = s\ninput = users.csv\n" >noapp.conf &&
 	expect_code 2 env -u HEAP_APP_ID heap-sync noapp.conf 2>err &&
-	grep_or_show "no Heap app id" err
+	grep_or_show "no Heap app id" err &&
+	expect_code 2 env -u HEAP_APP_ID heap-sync --dry-run noapp.conf 2>err &&
+	grep_or_show "^heap-sync: noapp.conf: no Heap app id" err
 '
 
 command -v heap-map >/dev/null || { done_testing; }
@@ -172,6 +174,18 @@ check 'duplicate keys counted and exit 1' '
 	echo "max_rejected = 1" >>dup.conf &&
 	run_sync dup.conf &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 1, duplicates 1, sent 0," err
+'
+
+check 'misspelled key names the config' '
+	sed "s/^key = id\$/key = userid/" users.conf >typo.conf &&
+	grep -q "^key = userid" typo.conf &&
+	expect_code 2 heap-sync typo.conf 2>err &&
+	grep_or_show "^heap-map: .*users.csv: column .userid. not found" err &&
+	grep_or_show "^heap-sync: typo.conf: heap-map failed with exit status 2: check the .key., " err &&
+	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; sent 0 records$" err &&
+	! grep "?" err &&
+	expect_code 2 heap-sync --dry-run typo.conf 2>err &&
+	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; would send 0 records$" err
 '
 
 check 'failing source names the stage' '
