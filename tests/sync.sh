@@ -12,12 +12,28 @@ check 'help and version' '
 	heap-sync --version >out &&
 	version=$(sed -n "s/^#define PACKAGE_VERSION \"\(.*\)\"/\1/p" "$top_builddir/config.h") &&
 	echo "heap-sync (heapsync) $version" >expect &&
+	test_cmp expect out &&
+	heap-sync -V >out &&
 	test_cmp expect out
+'
+
+check 'options after the config file' '
+	printf "object = user\nkey = id\nstate = s\n" >opt.conf &&
+	expect_code 2 heap-sync opt.conf --full 2>err &&
+	grep_or_show "missing .source = COMMAND. or .input = FILE." err &&
+	expect_code 2 heap-sync opt.conf --bogus 2>err &&
+	grep_or_show "unknown option .--bogus." err &&
+	expect_code 2 heap-sync opt.conf other.conf 2>err &&
+	grep_or_show "unexpected argument .other.conf." err &&
+	heap-sync opt.conf --help >out &&
+	grep_or_show "^Usage: heap-sync" out &&
+	expect_code 2 heap-sync -- --full 2>err &&
+	grep_or_show "cannot read configuration file .--full." err
 '
 
 check 'man page lists every option and key' '
 	man=$top_srcdir/man/heap-sync.1 &&
-	for option in $(sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
+	for option in $(sed -n "s/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
 		grep -q -e "Fl $(echo "$option" | sed "s/^-//")\( \|\$\)" "$man" ||
 			{ echo "option $option missing from heap-sync.1"; exit 1; }
 	done &&
@@ -100,6 +116,8 @@ check 'values are never expanded by a shell' '
 
 check 'dry run sends and records nothing' '
 	run_sync --dry-run users.conf >requests &&
+	run_sync users.conf -n >requests2 &&
+	test_cmp requests requests2 &&
 	grep_or_show "read 2,.* would send 2 in" err &&
 	grep_or_show "u1" requests &&
 	test "$(received_count)" -eq 0 &&
@@ -126,7 +144,7 @@ check 'relative paths follow the config file' '
 '
 
 check 'full run sends everything again' '
-	run_sync --full users.conf &&
+	run_sync users.conf --full &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 0, sent 2," err &&
 	run_sync users.conf &&
 	grep_or_show "unchanged 2, duplicates 0, sent 0," err
