@@ -127,6 +127,25 @@ struct run {
 	struct timespec started, last_shown;
 };
 
+/* Join the NULL-terminated WORDS as "a, b or c" for a usage message. */
+static const char *
+list_words(const char *const *words)
+{
+	static char list[128];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (int i = 0; words[i]; i++) {
+		const char *sep = i == 0 ? "" : words[i + 1] ? ", " : " or ";
+
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+		    sep, words[i]);
+		if (used >= sizeof list)
+			break;
+	}
+	return list;
+}
+
 /* Return the index of ARG in the NULL-terminated WORDS, or exit 2. */
 static int
 choose(const char *option, const char *arg, const char *const *words)
@@ -134,7 +153,8 @@ choose(const char *option, const char *arg, const char *const *words)
 	for (int i = 0; words[i]; i++)
 		if (strcmp(arg, words[i]) == 0)
 			return i;
-	usage_hint("invalid value '%s' for --%s", arg, option);
+	usage_hint("invalid value '%s' for --%s; use %s", arg, option,
+	    list_words(words));
 }
 
 static const char *const objects[] = { "user", "account", "event", NULL };
@@ -429,9 +449,10 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
 	if (msg_get_level() >= MSG_NORMAL)
-		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
-		    "rejected %lu\n", msg_program(), r->read, r->written,
-		    rejected);
+		fprintf(stderr, "%s: read %lu row%s, wrote %lu record%s, "
+		    "rejected %lu\n", msg_program(), r->read,
+		    r->read == 1 ? "" : "s", r->written,
+		    r->written == 1 ? "" : "s", rejected);
 
 	if (rejected)
 		status = EXIT_REJECTED;

@@ -525,7 +525,8 @@ take_key(const struct field *f, const char *what, const char *column,
 		return mapping_reject(err, 0, "%s column '%s' is missing", what,
 		    column);
 	if (f->type == FIELD_NULL)
-		return mapping_reject(err, f->column, "%s is null", what);
+		return mapping_reject(err, f->column, "%s is empty (NULL)",
+		    what);
 
 	*text = f->text;
 	*len = f->len;
@@ -558,7 +559,7 @@ fill_event(struct mapping *m, const struct row_keys *keys,
 		    "missing", o->timestamp_column);
 	if (keys->timestamp->type == FIELD_NULL)
 		return mapping_reject(err, keys->timestamp->column,
-		    "timestamp is null");
+		    "timestamp is empty (NULL)");
 	if (!mapping_convert_timestamp(m, keys->timestamp, "timestamp", stamp,
 	    err))
 		return false;

@@ -104,9 +104,9 @@ check 'missing key rejects the row' '
 	sed "s/^\(heap-map: in.ndjson:[0-9]*\):[0-9]*:/\1:COL:/" err >masked &&
 	cat >expect <<-\EOT &&
 	heap-map: in.ndjson:2: identity column '\''id'\'' is missing
-	heap-map: in.ndjson:3:COL: identity is null
+	heap-map: in.ndjson:3:COL: identity is empty (NULL)
 	heap-map: in.ndjson:4:COL: identity is empty
-	heap-map: read 4 rows, wrote 1 records, rejected 3
+	heap-map: read 4 rows, wrote 1 record, rejected 3
 	EOT
 	test_cmp expect masked &&
 	grep_or_show "{\"program\":\"heap-map\",\"file\":\"in.ndjson\",\"line\":2,\"reason\":\"identity column '\''id'\'' is missing\",\"raw\":\"{\\\\\"name\\\\\":\\\\\"b\\\\\"}\"}" rej.ndjson

@@ -40,7 +40,7 @@ check 'key is required' '
 
 check 'invalid object is named' '
 	expect_code 2 heap-map -o group -k id users.csv 2>err &&
-	grep_or_show "^heap-map: invalid value '\''group'\'' for --object$" err
+	grep_or_show "^heap-map: invalid value '\''group'\'' for --object; use user, account or event$" err
 '
 
 check 'invalid option values' '
