@@ -202,6 +202,10 @@ check 'misspelled key names the config' '
 	grep_or_show "^heap-sync: typo.conf: heap-map failed with exit status 2: check the .key., " err &&
 	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; sent 0 records$" err &&
 	! grep "?" err &&
+	printf "source = seq 100000 | sed \"1i id\"\nobject = user\nkey = userid\nstate = s\n" >typo2.conf &&
+	expect_code 2 heap-sync typo2.conf 2>err &&
+	grep_or_show "^heap-sync: typo2.conf: heap-map failed with exit status 2" err &&
+	! grep SIGPIPE err &&
 	expect_code 2 heap-sync --dry-run typo.conf 2>err &&
 	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; would send 0 records$" err
 '
