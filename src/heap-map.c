@@ -25,10 +25,10 @@
 enum {
 	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
 	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
-	OPT_VERSION
+	OPT_RENAME
 };
 
-static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvh";
+static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvhV";
 
 static const struct option long_options[] = {
 	{ "object", required_argument, NULL, 'o' },
@@ -39,6 +39,7 @@ static const struct option long_options[] = {
 	{ "insert-id", required_argument, NULL, 'i' },
 	{ "map", required_argument, NULL, 'm' },
 	{ "exclude", required_argument, NULL, 'x' },
+	{ "rename", required_argument, NULL, OPT_RENAME },
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "from", required_argument, NULL, 'f' },
 	{ "delimiter", required_argument, NULL, 'd' },
@@ -53,7 +54,7 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -78,6 +79,9 @@ static const char help_text[] =
 "                           is given); TYPE: string, number, bool,\n"
 "                           timestamp or json\n"
 "  -x, --exclude COLUMN     do not send COLUMN\n"
+"      --rename COLUMN[:TYPE]=PROPERTY\n"
+"                           send COLUMN as PROPERTY and leave the other\n"
+"                           columns as they are\n"
 "      --set PROPERTY=VALUE add a constant string property to each record\n"
 "Input:\n"
 "  -f, --from FORMAT        csv, tsv, ndjson or json (default: detect)\n"
@@ -97,7 +101,7 @@ static const char help_text[] =
 "  -q, --quiet              print errors only\n"
 "  -v, --verbose            print notes too\n"
 "  -h, --help               print this help and exit\n"
-"      --version            print the version and exit\n"
+"  -V, --version            print the version and exit\n"
 "\n"
 "Exit status: 0 all rows written, 1 some rows rejected, 2 usage error,\n"
 "3 unreadable input or failed write.\n";
@@ -105,8 +109,8 @@ static const char help_text[] =
 struct config {
 	struct mapping_options map;
 	struct reader_options read;
-	const char **maps, **excludes, **constants;
-	size_t map_count, exclude_count, constant_count;
+	const char **maps, **renames, **excludes, **constants;
+	size_t map_count, rename_count, exclude_count, constant_count;
 	const char *rejects_path;
 	const char *stats_path;
 	const char *input_path;
@@ -123,6 +127,25 @@ struct run {
 	struct timespec started, last_shown;
 };
 
+/* Join the NULL-terminated WORDS as "a, b or c" for a usage message. */
+static const char *
+list_words(const char *const *words)
+{
+	static char list[128];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (int i = 0; words[i]; i++) {
+		const char *sep = i == 0 ? "" : words[i + 1] ? ", " : " or ";
+
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+		    sep, words[i]);
+		if (used >= sizeof list)
+			break;
+	}
+	return list;
+}
+
 /* Return the index of ARG in the NULL-terminated WORDS, or exit 2. */
 static int
 choose(const char *option, const char *arg, const char *const *words)
@@ -130,7 +153,8 @@ choose(const char *option, const char *arg, const char *const *words)
 	for (int i = 0; words[i]; i++)
 		if (strcmp(arg, words[i]) == 0)
 			return i;
-	usage_hint("invalid value '%s' for --%s", arg, option);
+	usage_hint("invalid value '%s' for --%s; use %s", arg, option,
+	    list_words(words));
 }
 
 static const char *const objects[] = { "user", "account", "event", NULL };
@@ -152,6 +176,7 @@ parse_option(struct config *c, int opt, const char *arg)
 	case 'i': c->map.insert_id_column = arg; break;
 	case 'm': c->maps[c->map_count++] = arg; break;
 	case 'x': c->excludes[c->exclude_count++] = arg; break;
+	case OPT_RENAME: c->renames[c->rename_count++] = arg; break;
 	case OPT_SET: c->constants[c->constant_count++] = arg; break;
 	case 'f': c->read.format = FORMAT_CSV + choose("from", arg, formats); break;
 	case 'd':
@@ -180,7 +205,7 @@ parse_option(struct config *c, int opt, const char *arg)
 	case 'h':
 		fputs(help_text, stdout);
 		exit(close_stdout(EXIT_OK));
-	case OPT_VERSION:
+	case 'V':
 		printf("heap-map (heapsync) %s\n", HEAPSYNC_VERSION);
 		exit(close_stdout(EXIT_OK));
 	default:
@@ -230,6 +255,7 @@ parse_args(struct config *c, int argc, char **argv)
 	int opt;
 
 	c->maps = xcalloc((size_t)argc, sizeof *c->maps);
+	c->renames = xcalloc((size_t)argc, sizeof *c->renames);
 	c->excludes = xcalloc((size_t)argc, sizeof *c->excludes);
 	c->constants = xcalloc((size_t)argc, sizeof *c->constants);
 	while ((opt = getopt_long(argc, argv, short_options, long_options,
@@ -251,6 +277,8 @@ make_mapping(struct config *c)
 
 	for (size_t i = 0; i < c->map_count; i++)
 		mapping_add_map(m, c->maps[i]);
+	for (size_t i = 0; i < c->rename_count; i++)
+		mapping_add_rename(m, c->renames[i]);
 	for (size_t i = 0; i < c->exclude_count; i++)
 		mapping_add_exclude(m, c->excludes[i]);
 	for (size_t i = 0; i < c->constant_count; i++)
@@ -421,9 +449,10 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
 	if (msg_get_level() >= MSG_NORMAL)
-		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
-		    "rejected %lu\n", msg_program(), r->read, r->written,
-		    rejected);
+		fprintf(stderr, "%s: read %lu row%s, wrote %lu record%s, "
+		    "rejected %lu\n", msg_program(), r->read,
+		    r->read == 1 ? "" : "s", r->written,
+		    r->written == 1 ? "" : "s", rejected);
 
 	if (rejected)
 		status = EXIT_REJECTED;
@@ -465,6 +494,7 @@ main(int argc, char **argv)
 	mapping_free(run.mapping);
 	buf_release(&run.out);
 	free(config.maps);
+	free(config.renames);
 	free(config.excludes);
 	free(config.constants);
 	return status;

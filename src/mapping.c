@@ -79,18 +79,20 @@ mapping_new(const struct mapping_options *opts)
 }
 
 static enum value_type
-parse_type(const char *name, size_t len, const char *spec)
+parse_type(const char *name, size_t len, const char *option, const char *spec)
 {
 	for (size_t t = TYPE_STRING; t <= TYPE_JSON; t++)
 		if (strlen(type_names[t]) == len &&
 		    memcmp(type_names[t], name, len) == 0)
 			return (enum value_type)t;
-	usage_hint("invalid type '%.*s' in '-m %s'; use string, number, "
-	    "bool, timestamp or json", (int)len, name, spec);
+	usage_hint("invalid type '%.*s' in '%s %s'; use string, number, "
+	    "bool, timestamp or json", (int)len, name, option, spec);
 }
 
-void
-mapping_add_map(struct mapping *m, const char *spec)
+/* Add the rule of "COLUMN[:TYPE][=PROPERTY]", given with OPTION, and
+ * return its column. */
+static struct column *
+add_rule(struct mapping *m, const char *option, const char *spec)
 {
 	const char *equals = strchr(spec, '=');
 	size_t column_len = equals ? (size_t)(equals - spec) : strlen(spec);
@@ -104,17 +106,18 @@ mapping_add_map(struct mapping *m, const char *spec)
 	for (size_t i = column_len; i-- > 0;) {
 		if (spec[i] != ':')
 			continue;
-		type = parse_type(spec + i + 1, column_len - i - 1, spec);
+		type = parse_type(spec + i + 1, column_len - i - 1, option, spec);
 		column_len = i;
 		break;
 	}
 	if (column_len == 0)
-		usage_hint("missing column name in '-m %s'", spec);
+		usage_hint("missing column name in '%s %s'", option, spec);
 	property = equals ? equals + 1 : spec;
 	if (equals && *property == '\0')
-		usage_hint("missing property name after '=' in '-m %s'", spec);
+		usage_hint("missing property name after '=' in '%s %s'",
+		    option, spec);
 	if (!utf8_valid(spec, strlen(spec)))
-		usage_hint("'-m %s' is not valid UTF-8", spec);
+		usage_hint("'%s %s' is not valid UTF-8", option, spec);
 
 	c = column_get(m, spec, column_len);
 	c->required = true;
@@ -125,7 +128,26 @@ mapping_add_map(struct mapping *m, const char *spec)
 	r->type = type;
 	*c->last_rule = r;
 	c->last_rule = &r->next;
+	return c;
+}
+
+void
+mapping_add_map(struct mapping *m, const char *spec)
+{
+	add_rule(m, "-m", spec);
 	m->has_maps = true;
+}
+
+/* Unlike -m, --rename leaves the other columns sent by default. */
+void
+mapping_add_rename(struct mapping *m, const char *spec)
+{
+	const char *equals = strchr(spec, '=');
+
+	if (equals == NULL)
+		usage_hint("invalid '--rename %s'; use --rename "
+		    "COLUMN=PROPERTY", spec);
+	add_rule(m, "--rename", spec)->slot.roles |= ROLE_RENAMED;
 }
 
 void
@@ -261,8 +283,8 @@ mapping_check(struct mapping *m)
 		struct column *c = m->columns[i];
 
 		if ((c->slot.roles & ROLE_EXCLUDED) && c->slot.rules)
-			usage_hint("column '%s' is both mapped with -m and "
-			    "excluded with -x", c->name);
+			usage_hint("column '%s' is both mapped with -m or "
+			    "--rename and excluded with -x", c->name);
 	}
 	check_properties(m);
 
@@ -340,8 +362,9 @@ plan_default(struct mapping *m, size_t i, const char *name)
 		    "query or choose columns with -m", m->opts.input_name, i + 1);
 	if (is_reserved_property(m, name, strlen(name)))
 		fatal(EXIT_USAGE, "%s: column '%s' would become the user "
-		    "property '%s', which Heap rejects; use -m %s=NEW_NAME or "
-		    "-x %s", m->opts.input_name, name, name, name, name);
+		    "property '%s', which Heap rejects; rename it with "
+		    "--rename %s=NEW_NAME or leave it out with -x %s",
+		    m->opts.input_name, name, name, name, name);
 
 	r->property = xstrdup(name);
 	r->property_len = strlen(name);
@@ -420,9 +443,10 @@ json_field_slot(struct mapping *m, const struct field *f)
 	if (s.rules == &m->json_default &&
 	    is_reserved_property(m, f->name, f->name_len))
 		fatal(EXIT_USAGE, "%s:%lu: field '%s' would become the user "
-		    "property '%s', which Heap rejects; use -m %s=NEW_NAME or "
-		    "-x %s", m->opts.input_name, m->line, f->name, f->name,
-		    f->name, f->name);
+		    "property '%s', which Heap rejects; rename it with "
+		    "--rename %s=NEW_NAME or leave it out with -x %s",
+		    m->opts.input_name, m->line, f->name, f->name, f->name,
+		    f->name);
 	return s;
 }
 
@@ -501,7 +525,8 @@ take_key(const struct field *f, const char *what, const char *column,
 		return mapping_reject(err, 0, "%s column '%s' is missing", what,
 		    column);
 	if (f->type == FIELD_NULL)
-		return mapping_reject(err, f->column, "%s is null", what);
+		return mapping_reject(err, f->column, "%s is empty (NULL)",
+		    what);
 
 	*text = f->text;
 	*len = f->len;
@@ -534,7 +559,7 @@ fill_event(struct mapping *m, const struct row_keys *keys,
 		    "missing", o->timestamp_column);
 	if (keys->timestamp->type == FIELD_NULL)
 		return mapping_reject(err, keys->timestamp->column,
-		    "timestamp is null");
+		    "timestamp is empty (NULL)");
 	if (!mapping_convert_timestamp(m, keys->timestamp, "timestamp", stamp,
 	    err))
 		return false;

@@ -43,13 +43,15 @@ struct mapping_error {
 
 struct mapping;
 
-/* Create a mapping; OPTS is copied.  The -m, -x and --set specifications
- * are added next, then mapping_check runs before the first row. */
+/* Create a mapping; OPTS is copied.  The -m, --rename, -x and --set
+ * specifications are added next, then mapping_check runs before the first row. */
 struct mapping *mapping_new(const struct mapping_options *opts);
 
-/* Add "-m COLUMN[:TYPE][=PROPERTY]", "-x COLUMN" and "--set NAME=VALUE".
- * A malformed specification is a usage error: these print it and exit 2. */
+/* Add "-m COLUMN[:TYPE][=PROPERTY]", "--rename COLUMN[:TYPE]=PROPERTY",
+ * "-x COLUMN" and "--set NAME=VALUE".  A malformed specification is a
+ * usage error: these print it and exit 2. */
 void mapping_add_map(struct mapping *m, const char *spec);
+void mapping_add_rename(struct mapping *m, const char *spec);
 void mapping_add_exclude(struct mapping *m, const char *column);
 void mapping_add_constant(struct mapping *m, const char *spec);
 

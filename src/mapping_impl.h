@@ -40,10 +40,12 @@ enum {
 	ROLE_TIMESTAMP = 4,
 	ROLE_INSERT_ID = 8,
 	ROLE_EXCLUDED = 16,  /* -x */
-	ROLE_SHADOWED = 32   /* a --set constant has the column's name */
+	ROLE_SHADOWED = 32,  /* a --set constant has the column's name */
+	ROLE_RENAMED = 64    /* --rename: sent under a new name, as by -m */
 };
 #define ROLE_SPECIAL (ROLE_KEY | ROLE_EVENT | ROLE_TIMESTAMP | ROLE_INSERT_ID)
-#define ROLE_NOT_DEFAULT (ROLE_SPECIAL | ROLE_EXCLUDED | ROLE_SHADOWED)
+#define ROLE_NOT_DEFAULT \
+	(ROLE_SPECIAL | ROLE_EXCLUDED | ROLE_SHADOWED | ROLE_RENAMED)
 
 /* One property made from a column. */
 struct rule {

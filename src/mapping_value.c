@@ -219,8 +219,9 @@ mapping_convert_timestamp(struct mapping *m, const struct field *f,
 		break;
 	}
 	return mapping_reject(err, f->column, "%s '%.*s' in column '%s' is not "
-	    "a valid date and time", what, excerpt(f->text, f->len), f->text,
-	    f->name);
+	    "a valid date and time; expected an ISO 8601 date and time, a "
+	    "date, or epoch seconds or milliseconds", what,
+	    excerpt(f->text, f->len), f->text, f->name);
 }
 
 static bool add_json(struct mapping *m, const struct target *t,

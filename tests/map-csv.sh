@@ -144,7 +144,7 @@ check 'timestamp type converts to UTC' '
 	expect_code 1 heap-map -o user -k id -m ts:timestamp in.csv >out 2>err &&
 	echo "{\"identity\":\"u1\",\"properties\":{\"ts\":\"2024-05-01T08:00:00.000Z\"}}" >expect &&
 	test_cmp expect out &&
-	grep_or_show "^heap-map: in.csv:3:2: timestamp '\''yesterday'\'' in column '\''ts'\'' is not a valid date and time$" err
+	grep_or_show "^heap-map: in.csv:3:2: timestamp '\''yesterday'\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds$" err
 '
 
 check 'json type flattens objects' '
@@ -191,7 +191,7 @@ check 'empty and null keys rejected' '
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
 	heap-map: in.csv:2:1: identity is empty
-	heap-map: in.csv:3:1: identity is null
+	heap-map: in.csv:3:1: identity is empty (NULL)
 	heap-map: in.csv:4:1: identity is empty
 	heap-map: read 3 rows, wrote 0 records, rejected 3
 	EOT
@@ -245,7 +245,7 @@ check 'long values 1023 pass' '
 	printf "id,a\nu1,%s\n" "$v" | heap-map -o user -k id >out 2>err &&
 	echo "{\"identity\":\"u1\",\"properties\":{\"a\":\"$v\"}}" >expect &&
 	test_cmp expect out &&
-	echo "heap-map: read 1 rows, wrote 1 records, rejected 0" >expect &&
+	echo "heap-map: read 1 row, wrote 1 record, rejected 0" >expect &&
 	test_cmp expect err
 '
 
@@ -315,7 +315,7 @@ check 'messages stop after ten rejects' '
 	test "$(grep -c "identity is empty" err)" -eq 10 &&
 	grep_or_show "^heap-map: further rejected rows are counted but not shown here$" err &&
 	grep_or_show "^heap-map: 25 rejected rows in all$" err &&
-	grep_or_show "^heap-map: read 26 rows, wrote 1 records, rejected 25$" err &&
+	grep_or_show "^heap-map: read 26 rows, wrote 1 record, rejected 25$" err &&
 	test "$(wc -l <rej.ndjson)" -eq 25
 '
 

@@ -108,10 +108,10 @@ check 'bad timestamps reject the row' '
 	expect_code 1 heap-map -o event -k u --event-name Visit -t ts in.csv >out 2>err &&
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
-	heap-map: in.csv:2:2: timestamp '\''yesterday'\'' in column '\''ts'\'' is not a valid date and time
-	heap-map: in.csv:3:2: timestamp is null
-	heap-map: in.csv:4:2: timestamp '\'''\'' in column '\''ts'\'' is not a valid date and time
-	heap-map: in.csv:5:2: timestamp '\''2024-02-30 10:00:00Z'\'' in column '\''ts'\'' is not a valid date and time
+	heap-map: in.csv:2:2: timestamp '\''yesterday'\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
+	heap-map: in.csv:3:2: timestamp is empty (NULL)
+	heap-map: in.csv:4:2: timestamp '\'''\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
+	heap-map: in.csv:5:2: timestamp '\''2024-02-30 10:00:00Z'\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
 	heap-map: read 4 rows, wrote 0 records, rejected 4
 	EOT
 	test_cmp expect err
@@ -130,11 +130,11 @@ check 'event name and insert id checks' '
 	echo "{\"identity\":\"u5\",\"event\":\"Visit\",\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"idempotency_key\":\"o5\",\"properties\":{}}" >expect &&
 	test_cmp expect out &&
 	cat >expect <<-\EOT &&
-	heap-map: in.csv:2:2: event name is null
+	heap-map: in.csv:2:2: event name is empty (NULL)
 	heap-map: in.csv:3:2: event name is empty
-	heap-map: in.csv:4:4: insert id is null
+	heap-map: in.csv:4:4: insert id is empty (NULL)
 	heap-map: in.csv:5:4: insert id is empty
-	heap-map: read 5 rows, wrote 1 records, rejected 4
+	heap-map: read 5 rows, wrote 1 record, rejected 4
 	EOT
 	test_cmp expect err
 '

@@ -104,9 +104,9 @@ check 'missing key rejects the row' '
 	sed "s/^\(heap-map: in.ndjson:[0-9]*\):[0-9]*:/\1:COL:/" err >masked &&
 	cat >expect <<-\EOT &&
 	heap-map: in.ndjson:2: identity column '\''id'\'' is missing
-	heap-map: in.ndjson:3:COL: identity is null
+	heap-map: in.ndjson:3:COL: identity is empty (NULL)
 	heap-map: in.ndjson:4:COL: identity is empty
-	heap-map: read 4 rows, wrote 1 records, rejected 3
+	heap-map: read 4 rows, wrote 1 record, rejected 3
 	EOT
 	test_cmp expect masked &&
 	grep_or_show "{\"program\":\"heap-map\",\"file\":\"in.ndjson\",\"line\":2,\"reason\":\"identity column '\''id'\'' is missing\",\"raw\":\"{\\\\\"name\\\\\":\\\\\"b\\\\\"}\"}" rej.ndjson
@@ -127,7 +127,7 @@ check 'json field id is refused' '
 	expect_code 2 heap-map -o user -k email in.ndjson >out 2>err &&
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
-	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; use -m Id=NEW_NAME or -x Id
+	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; rename it with --rename Id=NEW_NAME or leave it out with -x Id
 	EOT
 	test_cmp expect err &&
 	heap-map -q -o user -k email -x Id in.ndjson >out &&

@@ -12,7 +12,15 @@ check 'help goes to stdout' '
 
 check 'version names the project' '
 	heap-map --version >out &&
-	grep_or_show "^heap-map (heapsync) [0-9]" out
+	grep_or_show "^heap-map (heapsync) [0-9]" out &&
+	heap-map -V >short &&
+	test_cmp out short
+'
+
+check 'short help option' '
+	heap-map --help >out &&
+	heap-map -h >short &&
+	test_cmp out short
 '
 
 check 'object is required' '
@@ -32,7 +40,7 @@ check 'key is required' '
 
 check 'invalid object is named' '
 	expect_code 2 heap-map -o group -k id users.csv 2>err &&
-	grep_or_show "^heap-map: invalid value '\''group'\'' for --object$" err
+	grep_or_show "^heap-map: invalid value '\''group'\'' for --object; use user, account or event$" err
 '
 
 check 'invalid option values' '
@@ -112,9 +120,38 @@ check 'user column id is refused' '
 	expect_code 2 heap-map -o user -k email users.csv >out 2>err &&
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
-	heap-map: users.csv: column '\''id'\'' would become the user property '\''id'\'', which Heap rejects; use -m id=NEW_NAME or -x id
+	heap-map: users.csv: column '\''id'\'' would become the user property '\''id'\'', which Heap rejects; rename it with --rename id=NEW_NAME or leave it out with -x id
 	EOT
 	test_cmp expect err
+'
+
+check 'user column id hint works' '
+	heap-map -q -o user -k email --rename id=ext_id users.csv >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{\"ext_id\":\"u1\",\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k email -x id users.csv >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k email -m id=ext_id -m plan users.csv >out &&
+	echo "{\"identity\":\"a@example.com\",\"properties\":{\"ext_id\":\"u1\",\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'rename keeps default columns' '
+	printf "{\"email\":\"a\",\"n\":\"7\",\"x\":1}\n" |
+		heap-map -q -o user -k email --rename n:number=count >out &&
+	echo "{\"identity\":\"a\",\"properties\":{\"count\":7,\"x\":1}}" >expect &&
+	test_cmp expect out
+'
+
+check 'rename without property' '
+	expect_code 2 heap-map -o user -k email --rename id users.csv 2>err &&
+	grep_or_show "^heap-map: invalid '\''--rename id'\''; use --rename COLUMN=PROPERTY$" err
+'
+
+check 'rename and exclude conflict' '
+	expect_code 2 heap-map -o user -k email --rename id=ext_id -x id users.csv 2>err &&
+	grep_or_show "is both mapped with -m or --rename and excluded with -x$" err
 '
 
 check 'user column ID in any case' '
@@ -163,7 +200,7 @@ check 'same property twice' '
 
 check 'mapped and excluded column' '
 	expect_code 2 heap-map -o user -k id -m plan -x plan users.csv 2>err &&
-	grep_or_show "^heap-map: column '\''plan'\'' is both mapped with -m and excluded with -x$" err
+	grep_or_show "^heap-map: column '\''plan'\'' is both mapped with -m or --rename and excluded with -x$" err
 '
 
 check 'set needs a name' '

@@ -34,7 +34,7 @@ awk '
 ' "$readme"
 
 check 'readme lists every recipe' '
-	for name in postgres redshift bigquery snowflake mysql sqlserver \
+	for name in postgres postgres-copy redshift bigquery snowflake mysql sqlserver \
 		synapse databricks elasticsearch sheets dbt looker; do
 		test -s "blocks/recipe-$name" ||
 			{ echo "README.md has no recipe block for $name"; exit 1; }
@@ -128,7 +128,7 @@ mysql() {
 	command mysql --no-defaults --socket="$MARIA_SOCKET" -u root "$@"
 }
 
-for name in postgres redshift dbt; do
+for name in postgres postgres-copy redshift dbt; do
 	if [ -n "${pg_skip:-}" ]; then
 		skip "$name recipe" "$pg_skip"
 	else

@@ -12,17 +12,33 @@ check 'help and version' '
 	heap-sync --version >out &&
 	version=$(sed -n "s/^#define PACKAGE_VERSION \"\(.*\)\"/\1/p" "$top_builddir/config.h") &&
 	echo "heap-sync (heapsync) $version" >expect &&
+	test_cmp expect out &&
+	heap-sync -V >out &&
 	test_cmp expect out
+'
+
+check 'options after the config file' '
+	printf "object = user\nkey = id\nstate = s\n" >opt.conf &&
+	expect_code 2 heap-sync opt.conf --full 2>err &&
+	grep_or_show "missing .source = COMMAND. or .input = FILE." err &&
+	expect_code 2 heap-sync opt.conf --bogus 2>err &&
+	grep_or_show "unknown option .--bogus." err &&
+	expect_code 2 heap-sync opt.conf other.conf 2>err &&
+	grep_or_show "unexpected argument .other.conf." err &&
+	heap-sync opt.conf --help >out &&
+	grep_or_show "^Usage: heap-sync" out &&
+	expect_code 2 heap-sync -- --full 2>err &&
+	grep_or_show "cannot read configuration file .--full." err
 '
 
 check 'man page lists every option and key' '
 	man=$top_srcdir/man/heap-sync.1 &&
-	for option in $(sed -n "s/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
+	for option in $(sed -n "s/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-z-]*\).*/\2/p" "$top_srcdir/scripts/heap-sync" | sort -u); do
 		grep -q -e "Fl $(echo "$option" | sed "s/^-//")\( \|\$\)" "$man" ||
 			{ echo "option $option missing from heap-sync.1"; exit 1; }
 	done &&
 	keys=$(sed -n "/^	source | input/,/)\$/p" "$top_srcdir/scripts/heap-sync" | tr -d "|\\\\)\t" ) &&
-	for key in map exclude set $keys; do
+	for key in map rename exclude set $keys; do
 		grep -q -e "^\.It Cm $key" "$man" ||
 			{ echo "key $key missing from heap-sync.1"; exit 1; }
 	done
@@ -74,7 +90,9 @@ check 'invalid object and numbers' '
 check 'no app id is a usage error' '
 	printf "object = user\nkey = id\nstate = s\ninput = users.csv\n" >noapp.conf &&
 	expect_code 2 env -u HEAP_APP_ID heap-sync noapp.conf 2>err &&
-	grep_or_show "no Heap app id" err
+	grep_or_show "no Heap app id" err &&
+	expect_code 2 env -u HEAP_APP_ID heap-sync --dry-run noapp.conf 2>err &&
+	grep_or_show "^heap-sync: noapp.conf: no Heap app id" err
 '
 
 command -v heap-map >/dev/null || { done_testing; }
@@ -98,6 +116,8 @@ check 'values are never expanded by a shell' '
 
 check 'dry run sends and records nothing' '
 	run_sync --dry-run users.conf >requests &&
+	run_sync users.conf -n >requests2 &&
+	test_cmp requests requests2 &&
 	grep_or_show "read 2,.* would send 2 in" err &&
 	grep_or_show "u1" requests &&
 	test "$(received_count)" -eq 0 &&
@@ -105,6 +125,13 @@ check 'dry run sends and records nothing' '
 	test ! -s out &&
 	grep_or_show "u2" requests.txt &&
 	test ! -e state/users.state
+'
+
+check 'rename key keeps other columns' '
+	printf "id,plan,id2\nu1,pro,x\n" >renamed.csv &&
+	printf "input = renamed.csv\nobject = user\nkey = id2\nrename = id=ext_id\nstate = state/renamed.state\n" >renamed.conf &&
+	run_sync --dry-run renamed.conf >requests &&
+	grep_or_show "\"identity\":\"x\",\"properties\":{\"ext_id\":\"u1\",\"plan\":\"pro\"}" requests
 '
 
 check 'relative paths follow the config file' '
@@ -117,7 +144,7 @@ check 'relative paths follow the config file' '
 '
 
 check 'full run sends everything again' '
-	run_sync --full users.conf &&
+	run_sync users.conf --full &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 0, duplicates 0, sent 2," err &&
 	run_sync users.conf &&
 	grep_or_show "unchanged 2, duplicates 0, sent 0," err
@@ -165,6 +192,22 @@ check 'duplicate keys counted and exit 1' '
 	echo "max_rejected = 1" >>dup.conf &&
 	run_sync dup.conf &&
 	grep_or_show "read 2, rejected by mapping 0, unchanged 1, duplicates 1, sent 0," err
+'
+
+check 'misspelled key names the config' '
+	sed "s/^key = id\$/key = userid/" users.conf >typo.conf &&
+	grep -q "^key = userid" typo.conf &&
+	expect_code 2 heap-sync typo.conf 2>err &&
+	grep_or_show "^heap-map: .*users.csv: column .userid. not found" err &&
+	grep_or_show "^heap-sync: typo.conf: heap-map failed with exit status 2: check the .key., " err &&
+	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; sent 0 records$" err &&
+	! grep "?" err &&
+	printf "source = seq 100000 | sed \"1i id\"\nobject = user\nkey = userid\nstate = s\n" >typo2.conf &&
+	expect_code 2 heap-sync typo2.conf 2>err &&
+	grep_or_show "^heap-sync: typo2.conf: heap-map failed with exit status 2" err &&
+	! grep SIGPIPE err &&
+	expect_code 2 heap-sync --dry-run typo.conf 2>err &&
+	grep_or_show "^heap-sync: typo.conf: stopped at heap-map before any row was counted; would send 0 records$" err
 '
 
 check 'failing source names the stage' '
