@@ -137,33 +137,6 @@ struct row_keys {
 	const struct field *insert_id;
 };
 
-/* Whether the N bytes at A and B are equal.  Inline for the short keys
- * compared for every field of every JSON row, where a call to memcmp costs more than the
- * comparison; words overlap rather than run past N. */
-static inline bool
-same_bytes(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y, u, v;
-
-	if (n > 16 || n < 4)
-		return memcmp(a, b, n) == 0;
-	if (n >= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&u, a + n - 8, 8);
-		memcpy(&v, b + n - 8, 8);
-	} else {
-		uint32_t x4, y4, u4, v4;
-
-		memcpy(&x4, a, 4);
-		memcpy(&y4, b, 4);
-		memcpy(&u4, a + n - 4, 4);
-		memcpy(&v4, b + n - 4, 4);
-		x = x4, y = y4, u = u4, v = v4;
-	}
-	return ((x ^ y) | (u ^ v)) == 0;
-}
-
 /* Fill ERR with the column and the printf-style reason; returns false,
  * so a caller can write "return mapping_reject(err, ...)". */
 bool mapping_reject(struct mapping_error *err, unsigned column,
