@@ -25,7 +25,7 @@
 enum {
 	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
 	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
-	OPT_VERSION
+	OPT_VERSION, OPT_MAX_REJECTS
 };
 
 static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvh";
@@ -50,6 +50,7 @@ static const struct option long_options[] = {
 	{ "timezone", required_argument, NULL, OPT_TIMEZONE },
 	{ "rejects", required_argument, NULL, 'r' },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "max-rejects", required_argument, NULL, OPT_MAX_REJECTS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -94,13 +95,23 @@ static const char help_text[] =
 "Reporting:\n"
 "  -r, --rejects FILE       append rejected rows to FILE as NDJSON\n"
 "      --stats FILE         write the read, written and rejected counts\n"
+"      --max-rejects N|P%   fail (exit 3) when more than N rows, or more\n"
+"                           than P percent of the rows read, are rejected\n"
 "  -q, --quiet              print errors only\n"
 "  -v, --verbose            print notes too\n"
 "  -h, --help               print this help and exit\n"
 "      --version            print the version and exit\n"
 "\n"
 "Exit status: 0 all rows written, 1 some rows rejected, 2 usage error,\n"
-"3 unreadable input or failed write.\n";
+"3 unreadable input, failed write or more rejects than --max-rejects.\n";
+
+/* --max-rejects: the maximum number or share of rejected rows. */
+struct reject_limit {
+	const char *text;    /* the argument as given, or NULL without the option */
+	bool percent;        /* SHARE applies, not COUNT */
+	unsigned long count;
+	double share;        /* percent of the rows read, 0 to 100 */
+};
 
 struct config {
 	struct mapping_options map;
@@ -110,6 +121,7 @@ struct config {
 	const char *rejects_path;
 	const char *stats_path;
 	const char *input_path;
+	struct reject_limit max_rejects;
 };
 
 struct run {
@@ -118,6 +130,8 @@ struct run {
 	struct rejects rejects;
 	struct buf out;
 	unsigned long read, written;
+	const struct reject_limit *max_rejects;
+	unsigned long stopped_line;  /* row at which --max-rejects N stopped */
 	bool progress;          /* stderr is a terminal and not --quiet */
 	bool progress_visible;  /* a progress line is on the terminal now */
 	struct timespec started, last_shown;
@@ -139,6 +153,29 @@ static const char *const array_modes[] = { "join", "json", NULL };
 static const char *const null_modes[] = { "skip", "empty", NULL };
 static const char *const long_modes[] = { "truncate", "reject", NULL };
 static const char *const big_modes[] = { "string", "reject", NULL };
+
+static void
+parse_reject_limit(struct reject_limit *l, const char *arg)
+{
+	size_t len = strlen(arg);
+	char *end;
+
+	l->text = arg;
+	l->percent = len > 0 && arg[len - 1] == '%';
+	errno = 0;
+	if (l->percent) {
+		l->share = strtod(arg, &end);
+		if (end == arg || end != arg + len - 1 || !(l->share >= 0) ||
+		    l->share > 100)
+			usage_hint("invalid --max-rejects '%s'; give a count of "
+			    "rows or a percentage from 0%% to 100%%", arg);
+		return;
+	}
+	l->count = strtoul(arg, &end, 10);
+	if (len == 0 || strspn(arg, "0123456789") != len || errno)
+		usage_hint("invalid --max-rejects '%s'; give a count of rows "
+		    "or a percentage such as 5%%", arg);
+}
 
 static void
 parse_option(struct config *c, int opt, const char *arg)
@@ -175,6 +212,7 @@ parse_option(struct config *c, int opt, const char *arg)
 	case OPT_TIMEZONE: c->map.zone_name = arg; break;
 	case 'r': c->rejects_path = arg; break;
 	case OPT_STATS: c->stats_path = arg; break;
+	case OPT_MAX_REJECTS: parse_reject_limit(&c->max_rejects, arg); break;
 	case 'q': msg_set_level(MSG_QUIET); break;
 	case 'v': msg_set_level(MSG_VERBOSE); break;
 	case 'h':
@@ -324,6 +362,16 @@ flush_output(struct run *r)
 	buf_reset(&r->out);
 }
 
+/* A count given to --max-rejects, once passed, fails the run whatever
+ * follows, so reading on would only delay the failure. */
+static bool
+passed_reject_count(const struct run *r)
+{
+	const struct reject_limit *l = r->max_rejects;
+
+	return l->text && !l->percent && r->rejects.count > l->count;
+}
+
 /* Map every row; returns false after a fatal reader error. */
 static bool
 map_rows(struct run *r, const char *name)
@@ -347,6 +395,11 @@ map_rows(struct run *r, const char *name)
 		else
 			report_reject(r, name, row.line, merr.column,
 			    merr.reason, row.raw, row.raw_len);
+		if (passed_reject_count(r)) {
+			r->stopped_line = status == READ_ROW ? row.line :
+			    rerr.line;
+			break;
+		}
 
 		if (r->out.len >= OUTPUT_BLOCK)
 			flush_output(r);
@@ -404,6 +457,27 @@ start_reader(struct run *r, FILE *in, const char *name,
 	}
 }
 
+/* Report and return false when more rows were rejected than
+ * --max-rejects allows. */
+static bool
+check_reject_limit(const struct run *r, const struct reject_limit *l)
+{
+	unsigned long rejected = r->rejects.count;
+	double share = r->read ? 100.0 * (double)rejected / (double)r->read : 0;
+	bool over = l->percent ? share > l->share : rejected > l->count;
+
+	if (l->text == NULL || !over)
+		return true;
+	if (r->stopped_line)
+		error("%lu of %lu rows rejected (%.3g%%), more than "
+		    "--max-rejects %s; stopped reading at line %lu", rejected,
+		    r->read, share, l->text, r->stopped_line);
+	else
+		error("%lu of %lu rows rejected (%.3g%%), more than "
+		    "--max-rejects %s", rejected, r->read, share, l->text);
+	return false;
+}
+
 static int
 finish(struct run *r, const struct config *c, bool input_ok)
 {
@@ -427,7 +501,7 @@ finish(struct run *r, const struct config *c, bool input_ok)
 
 	if (rejected)
 		status = EXIT_REJECTED;
-	if (!input_ok)
+	if (!input_ok || !check_reject_limit(r, &c->max_rejects))
 		status = EXIT_INPUT;
 	if (!rejects_close(&r->rejects) ||
 	    !stats_write(c->stats_path, counters, 3))
@@ -451,6 +525,7 @@ main(int argc, char **argv)
 	config.map.input_name = name;
 	run.mapping = make_mapping(&config);
 	rejects_open(&run.rejects, config.rejects_path);
+	run.max_rejects = &config.max_rejects;
 
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);

@@ -1,0 +1,77 @@
+#!/bin/sh
+# heap-map: --max-rejects and --unbuffered.
+. "$top_srcdir/tests/lib.sh"
+
+# 100 rows; the first 12 have no identity and are rejected.
+python3 -c '
+print("id,plan")
+for i in range(1, 101):
+    print("%s,pro" % ("" if i <= 12 else "u%d" % i))
+' >users.csv
+
+check 'rejects within a count' '
+	expect_code 1 heap-map -q -o user -k id --max-rejects 12 users.csv >out 2>err &&
+	test "$(wc -l <out)" -eq 88 &&
+	! grep max-rejects err
+'
+
+check 'rejects within a percentage' '
+	expect_code 1 heap-map -q -o user -k id --max-rejects 12% users.csv >out 2>err &&
+	test "$(wc -l <out)" -eq 88 &&
+	! grep max-rejects err
+'
+
+check 'percentage exceeded fails' '
+	expect_code 3 heap-map -q -o user -k id --max-rejects 5% --stats stats users.csv >out 2>err &&
+	test "$(wc -l <out)" -eq 88 &&
+	echo "heap-map: 12 of 100 rows rejected (12%), more than --max-rejects 5%" >expect &&
+	tail -n 1 err >last &&
+	test_cmp expect last &&
+	grep_or_show "^read=100$" stats &&
+	grep_or_show "^rejected=12$" stats
+'
+
+check 'fractional percentage' '
+	expect_code 3 heap-map -q -o user -k id --max-rejects 11.5% users.csv >out 2>err &&
+	grep_or_show "more than --max-rejects 11.5%$" err
+'
+
+check 'count exceeded stops reading' '
+	expect_code 3 heap-map -q -o user -k id --max-rejects 5 --stats stats users.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	echo "heap-map: 6 of 6 rows rejected (100%), more than --max-rejects 5; stopped reading at line 7" >expect &&
+	tail -n 1 err >last &&
+	test_cmp expect last &&
+	grep_or_show "^read=6$" stats
+'
+
+check 'count exceeded keeps earlier records' '
+	printf "id\nu1\nu2\n\"\"\n\"\"\nu5\n" >few.csv &&
+	expect_code 3 heap-map -q -o user -k id --max-rejects 1 few.csv >out 2>err &&
+	printf "{\"identity\":\"u1\",\"properties\":{}}\n{\"identity\":\"u2\",\"properties\":{}}\n" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: 2 of 4 rows rejected (50%), more than --max-rejects 1; stopped reading at line 5$" err
+'
+
+check 'zero allows no rejects' '
+	expect_code 3 heap-map -q -o user -k id --max-rejects 0% users.csv >out 2>err &&
+	grep_or_show "12 of 100 rows rejected" err &&
+	printf "id\nu1\n" >good.csv &&
+	heap-map -q -o user -k id --max-rejects 0 good.csv >out 2>err &&
+	test_cmp /dev/null err
+'
+
+check 'limit is off by default' '
+	expect_code 1 heap-map -q -o user -k id users.csv >out 2>err &&
+	test "$(wc -l <out)" -eq 88
+'
+
+check 'invalid limits are usage errors' '
+	for arg in "" 5x -1 % 101% -3% abc% 1e3; do
+		expect_code 2 heap-map -o user -k id --max-rejects "$arg" users.csv >out 2>err &&
+		test_cmp /dev/null out &&
+		grep_or_show "^heap-map: invalid --max-rejects '\''$arg'\''" err || return 1
+	done
+'
+
+done_testing
