@@ -25,7 +25,7 @@
 enum {
 	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
 	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
-	OPT_VERSION, OPT_MAX_REJECTS
+	OPT_VERSION, OPT_MAX_REJECTS, OPT_UNBUFFERED
 };
 
 static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvh";
@@ -51,6 +51,7 @@ static const struct option long_options[] = {
 	{ "rejects", required_argument, NULL, 'r' },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "max-rejects", required_argument, NULL, OPT_MAX_REJECTS },
+	{ "unbuffered", no_argument, NULL, OPT_UNBUFFERED },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -86,6 +87,9 @@ static const char help_text[] =
 "      --null-string TEXT   text that means NULL in CSV or TSV\n"
 "      --arrays MODE        JSON arrays: join (with \"||\") or json\n"
 "      --timezone ZONE      zone of timestamps without one (default: UTC)\n"
+"Output:\n"
+"      --unbuffered         write each record as soon as it is made\n"
+"                           (default: write in blocks)\n"
 "Values:\n"
 "      --nulls MODE         skip NULL values (default) or send them as empty\n"
 "      --long-values MODE   truncate (default) or reject values over 1023\n"
@@ -122,6 +126,7 @@ struct config {
 	const char *stats_path;
 	const char *input_path;
 	struct reject_limit max_rejects;
+	bool unbuffered;
 };
 
 struct run {
@@ -131,6 +136,7 @@ struct run {
 	struct buf out;
 	unsigned long read, written;
 	const struct reject_limit *max_rejects;
+	bool unbuffered;             /* write each record at once */
 	unsigned long stopped_line;  /* row at which --max-rejects N stopped */
 	bool progress;          /* stderr is a terminal and not --quiet */
 	bool progress_visible;  /* a progress line is on the terminal now */
@@ -213,6 +219,10 @@ parse_option(struct config *c, int opt, const char *arg)
 	case 'r': c->rejects_path = arg; break;
 	case OPT_STATS: c->stats_path = arg; break;
 	case OPT_MAX_REJECTS: parse_reject_limit(&c->max_rejects, arg); break;
+	case OPT_UNBUFFERED:
+		c->unbuffered = true;
+		c->read.unbuffered = true;
+		break;
 	case 'q': msg_set_level(MSG_QUIET); break;
 	case 'v': msg_set_level(MSG_VERBOSE); break;
 	case 'h':
@@ -352,6 +362,17 @@ show_progress(struct run *r)
 	r->progress_visible = true;
 }
 
+/* With --unbuffered, each record goes to standard output in one write
+ * as soon as it is made, for a slow consumer or a person watching.  The
+ * reader then also hands out each row as soon as it arrives. */
+static void
+start_output(struct run *r, bool unbuffered)
+{
+	r->unbuffered = unbuffered;
+	if (unbuffered)
+		setvbuf(stdout, NULL, _IONBF, 0);
+}
+
 static void
 flush_output(struct run *r)
 {
@@ -401,7 +422,7 @@ map_rows(struct run *r, const char *name)
 			break;
 		}
 
-		if (r->out.len >= OUTPUT_BLOCK)
+		if (r->out.len >= OUTPUT_BLOCK || r->unbuffered)
 			flush_output(r);
 		if (r->progress && (r->read & 4095) == 0)
 			show_progress(r);
@@ -526,6 +547,7 @@ main(int argc, char **argv)
 	run.mapping = make_mapping(&config);
 	rejects_open(&run.rejects, config.rejects_path);
 	run.max_rejects = &config.max_rejects;
+	start_output(&run, config.unbuffered);
 
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);

@@ -29,6 +29,9 @@ struct reader_options {
 	const char *null_string;   /* TSV/CSV text meaning NULL, or NULL for
 	                              the format's own convention */
 	enum array_mode arrays;
+	/* Hand out each row as soon as its bytes arrive, reading what the
+	 * input has instead of waiting for a full block, for a live feed. */
+	bool unbuffered;
 };
 
 enum field_type {

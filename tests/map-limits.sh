@@ -74,4 +74,62 @@ check 'invalid limits are usage errors' '
 	done
 '
 
+# Feed heap-map one row at a time through a pipe that stays open and
+# print "live" when the row's record comes out before the input ends,
+# "held" when it does not within WAIT seconds.
+feed_slowly() {
+	python3 - "$@" <<-\PY
+	import select, subprocess, sys
+	wait = float(sys.argv[1])
+	p = subprocess.Popen(["heap-map", "-q", "-o", "user", "-k", "id"] + sys.argv[2:],
+	    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+	p.stdin.write(b"id,plan\nu1,pro\n")
+	p.stdin.flush()
+	ready, _, _ = select.select([p.stdout], [], [], wait)
+	print("live" if ready else "held")
+	if ready:
+	    sys.stdout.write(p.stdout.readline().decode())
+	p.stdin.write(b"u2,free\n")
+	p.stdin.close()
+	rest = p.stdout.read().decode()
+	sys.stdout.write(rest)
+	sys.exit(p.wait())
+	PY
+}
+
+check 'unbuffered writes each record' '
+	feed_slowly 30 --unbuffered >out &&
+	cat >expect <<-\EOT &&
+	live
+	{"identity":"u1","properties":{"plan":"pro"}}
+	{"identity":"u2","properties":{"plan":"free"}}
+	EOT
+	test_cmp expect out
+'
+
+check 'unbuffered output matches buffered' '
+	for run in "id users.csv" "user_id users.ndjson" "user_id orders.csv"; do
+		set -- $run &&
+		heap-map -q -o user -k $1 "$top_srcdir/tests/data/map/$2" >expect 2>/dev/null
+		heap-map -q -o user -k $1 --unbuffered "$top_srcdir/tests/data/map/$2" >out 2>/dev/null
+		test -s out &&
+		test_cmp expect out || return 1
+	done &&
+	printf "[{\"id\":\"u1\"},\n{\"id\":\"u2\",\"n\":3}]\n" >list.json &&
+	heap-map -q -o user -k id list.json >expect &&
+	heap-map -q -o user -k id --unbuffered <list.json >out &&
+	test_cmp expect out &&
+	test "$(wc -l <out)" -eq 2
+'
+
+check 'output is block-buffered by default' '
+	feed_slowly 0.5 >out &&
+	cat >expect <<-\EOT &&
+	held
+	{"identity":"u1","properties":{"plan":"pro"}}
+	{"identity":"u2","properties":{"plan":"free"}}
+	EOT
+	test_cmp expect out
+'
+
 done_testing
