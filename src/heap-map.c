@@ -2,6 +2,7 @@
  * per row, for heap-diff and heap-send. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -109,6 +110,16 @@ static const char help_text[] =
 "Exit status: 0 all rows written, 1 some rows rejected, 2 usage error,\n"
 "3 unreadable input, failed write or more rejects than --max-rejects.\n";
 
+/* Reason classes counted one by one for the summary line.  Classes seen
+ * after these are counted together as "other reasons". */
+#define REASON_CLASSES 8
+
+/* Rejected rows that share one reason class, for the summary line. */
+struct reason_count {
+	char reason_class[96];
+	unsigned long count;
+};
+
 /* --max-rejects: the maximum number or share of rejected rows. */
 struct reject_limit {
 	const char *text;    /* the argument as given, or NULL without the option */
@@ -138,6 +149,9 @@ struct run {
 	const struct reject_limit *max_rejects;
 	bool unbuffered;             /* write each record at once */
 	unsigned long stopped_line;  /* row at which --max-rejects N stopped */
+	struct reason_count reasons[REASON_CLASSES];
+	size_t reason_count;
+	unsigned long other_reasons; /* rejects past REASON_CLASSES classes */
 	bool progress;          /* stderr is a terminal and not --quiet */
 	bool progress_visible;  /* a progress line is on the terminal now */
 	struct timespec started, last_shown;
@@ -319,6 +333,113 @@ clear_progress(struct run *r)
 	r->progress_visible = false;
 }
 
+/* Remove a trailing "in column" or "of column" from the LEN bytes of OUT,
+ * whose column name or number was just left out; returns whether it did. */
+static bool
+drop_column_words(char *out, size_t *len)
+{
+	static const char *const words[] = {
+		" in header column", " in column", " of column", NULL
+	};
+
+	while (*len && out[*len - 1] == ' ')
+		(*len)--;
+	for (size_t i = 0; words[i]; i++) {
+		size_t n = strlen(words[i]);
+
+		if (*len >= n && memcmp(out + *len - n, words[i], n) == 0) {
+			*len -= n;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Write to OUT the class of REASON: the text before any ':' or ';'
+ * detail, without quoted values or the column they are in, and with other
+ * numbers as N.  So "value 'x' in column 'n' is not a number" and the
+ * same message about another value count as "value is not a number". */
+static void
+classify_reason(const char *reason, char *out, size_t size)
+{
+	size_t len = 0;
+
+	for (const char *p = reason; *p && *p != ':' && *p != ';'; p++) {
+		if (*p == '\'') {
+			const char *close = strchr(p + 1, '\'');
+
+			if (close == NULL)
+				break;
+			p = close;
+			drop_column_words(out, &len);
+			continue;
+		}
+		if (isdigit((unsigned char)*p) && (p == reason || p[-1] == ' ')) {
+			while (isdigit((unsigned char)p[1]))
+				p++;
+			if (!drop_column_words(out, &len) && len + 3 < size) {
+				memcpy(out + len, len ? " N" : "N", len ? 2 : 1);
+				len += len ? 2 : 1;
+			}
+			continue;
+		}
+		if ((unsigned char)*p < 0x20 ||
+		    (*p == ' ' && (len == 0 || out[len - 1] == ' ')))
+			continue;
+		if (len + 1 < size)
+			out[len++] = *p;
+	}
+	while (len && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+}
+
+/* Count a rejected row under the class of REASON, keeping the classes
+ * ordered from the most to the least frequent. */
+static void
+count_reason(struct run *r, const char *reason)
+{
+	struct reason_count found;
+	size_t i;
+
+	classify_reason(reason, found.reason_class, sizeof found.reason_class);
+	for (i = 0; i < r->reason_count; i++)
+		if (strcmp(r->reasons[i].reason_class, found.reason_class) == 0)
+			break;
+	if (i == r->reason_count) {
+		if (i == REASON_CLASSES) {
+			r->other_reasons++;
+			return;
+		}
+		found.count = 0;
+		r->reasons[r->reason_count++] = found;
+	}
+
+	r->reasons[i].count++;
+	for (; i > 0 && r->reasons[i - 1].count < r->reasons[i].count; i--) {
+		found = r->reasons[i - 1];
+		r->reasons[i - 1] = r->reasons[i];
+		r->reasons[i] = found;
+	}
+}
+
+/* Append " (7 timestamp is null, 3 identity is empty)" to B. */
+static void
+add_reason_counts(struct buf *b, const struct run *r)
+{
+	if (r->reason_count == 0)
+		return;
+	buf_adds(b, " (");
+	for (size_t i = 0; i < r->reason_count; i++)
+		buf_addf(b, "%s%lu %s", i ? ", " : "", r->reasons[i].count,
+		    r->reasons[i].reason_class[0] ?
+		    r->reasons[i].reason_class : "unknown reason");
+	if (r->other_reasons)
+		buf_addf(b, ", %lu other reason%s", r->other_reasons,
+		    r->other_reasons == 1 ? "" : "s");
+	buf_addc(b, ')');
+}
+
 static void
 report_reject(struct run *r, const char *file, unsigned long line,
     unsigned column, const char *reason, const char *raw, size_t raw_len)
@@ -326,6 +447,7 @@ report_reject(struct run *r, const char *file, unsigned long line,
 	struct reject_entry e = { file, line, column, 0, reason, raw, raw_len };
 
 	rejects_add(&r->rejects, &e);
+	count_reason(r, reason);
 	if (r->rejects.count > SHOWN_REJECTS)
 		return;
 	clear_progress(r);
@@ -515,10 +637,15 @@ finish(struct run *r, const struct config *c, bool input_ok)
 		error("%lu rejected rows in all", rejected);
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
-	if (msg_get_level() >= MSG_NORMAL)
+	if (msg_get_level() >= MSG_NORMAL) {
+		struct buf reasons = BUF_INIT;
+
+		add_reason_counts(&reasons, r);
 		fprintf(stderr, "%s: read %lu rows, wrote %lu records, "
-		    "rejected %lu\n", msg_program(), r->read, r->written,
-		    rejected);
+		    "rejected %lu%s\n", msg_program(), r->read, r->written,
+		    rejected, reasons.data ? reasons.data : "");
+		buf_release(&reasons);
+	}
 
 	if (rejected)
 		status = EXIT_REJECTED;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# heap-map: --max-rejects and --unbuffered.
+# heap-map: --max-rejects, --unbuffered and the summary of rejects.
 . "$top_srcdir/tests/lib.sh"
 
 # 100 rows; the first 12 have no identity and are rejected.
@@ -130,6 +130,45 @@ check 'output is block-buffered by default' '
 	{"identity":"u2","properties":{"plan":"free"}}
 	EOT
 	test_cmp expect out
+'
+
+check 'summary counts rejects by reason' '
+	printf "id,n\nu1,1\n,2\n\"\",3\n\"\",4\nu5,abc\n\"\",6\nu7,x:y\n" >mixed.csv &&
+	expect_code 1 heap-map -o user -k id -m n:number mixed.csv >out 2>err &&
+	echo "heap-map: read 7 rows, wrote 1 records, rejected 6 (3 identity is empty, 2 value is not a number, 1 identity is null)" >expect &&
+	tail -n 1 err >last &&
+	test_cmp expect last
+'
+
+check 'summary has no reasons without rejects' '
+	printf "id\nu1\n" >good.csv &&
+	heap-map -o user -k id good.csv >out 2>err &&
+	echo "heap-map: read 1 rows, wrote 1 records, rejected 0" >expect &&
+	test_cmp expect err
+'
+
+check 'summary groups past eight reasons' '
+	python3 -c "
+ok = [\"u\", \"1\", \"true\", \"2024-05-01T10:00:00Z\", \"{}\", \"x\"]
+def row(col, value):
+    r = list(ok)
+    r[\"id n b t j l\".split().index(col)] = value
+    return \",\".join(r)
+rows = [\"id,n,b,t,j,l\"]
+rows += [row(\"id\", \"\\\"\\\"\")] * 3
+rows += [row(\"n\", \"abc\"), row(\"n\", \"x:y\")]
+rows += [row(\"id\", \"\"), row(\"id\", \"x\" * 300), row(\"b\", \"maybe\"),
+    row(\"t\", \"yesterday\"), row(\"j\", \"{bad\"), row(\"l\", \"y\" * 2000),
+    row(\"n\", \"1\" * 30), \"u,1,2\", row(\"l\", \"caf\\xe9\")]
+open(\"classes.csv\", \"wb\").write((\"\\n\".join(rows) + \"\\n\").encode(\"latin-1\"))
+" &&
+	expect_code 1 heap-map -o user -k id -m n:number -m b:bool -m t:timestamp \
+	    -m j:json -m l --long-values reject --big-numbers reject classes.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	echo "heap-map: read 14 rows, wrote 0 records, rejected 14 (3 identity is empty, 2 value is not a number, 1 identity is null, 1 identity has N characters, 1 value is not a boolean, 1 timestamp is not a valid date and time, 1 value is not valid JSON, 1 value has N characters, 3 other reasons)" >expect &&
+	tail -n 1 err >last &&
+	test_cmp expect last &&
+	test "$(grep -c "^heap-map: read" err)" -eq 1
 '
 
 done_testing
