@@ -355,7 +355,7 @@ drop_column_words(char *out, size_t *len)
 	return false;
 }
 
-/* Write to OUT the class of REASON: the text before any ':' or ';'
+/* Write to OUT the class of REASON: the text before any ':', ';' or '('
  * detail, without quoted values or the column they are in, and with other
  * numbers as N.  So "value 'x' in column 'n' is not a number" and the
  * same message about another value count as "value is not a number". */
@@ -364,7 +364,7 @@ classify_reason(const char *reason, char *out, size_t size)
 {
 	size_t len = 0;
 
-	for (const char *p = reason; *p && *p != ':' && *p != ';'; p++) {
+	for (const char *p = reason; *p && !strchr(":;(", *p); p++) {
 		if (*p == '\'') {
 			const char *close = strchr(p + 1, '\'');
 
