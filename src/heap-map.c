@@ -2,6 +2,7 @@
  * per row, for heap-diff and heap-send. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 enum {
 	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
 	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
-	OPT_RENAME
+	OPT_RENAME, OPT_MAX_REJECTS, OPT_UNBUFFERED
 };
 
 static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvhV";
@@ -51,6 +52,8 @@ static const struct option long_options[] = {
 	{ "timezone", required_argument, NULL, OPT_TIMEZONE },
 	{ "rejects", required_argument, NULL, 'r' },
 	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "max-rejects", required_argument, NULL, OPT_MAX_REJECTS },
+	{ "unbuffered", no_argument, NULL, OPT_UNBUFFERED },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -89,6 +92,9 @@ static const char help_text[] =
 "      --null-string TEXT   text that means NULL in CSV or TSV\n"
 "      --arrays MODE        JSON arrays: join (with \"||\") or json\n"
 "      --timezone ZONE      zone of timestamps without one (default: UTC)\n"
+"Output:\n"
+"      --unbuffered         write each record as soon as it is made\n"
+"                           (default: write in blocks)\n"
 "Values:\n"
 "      --nulls MODE         skip NULL values (default) or send them as empty\n"
 "      --long-values MODE   truncate (default) or reject values over 1023\n"
@@ -98,13 +104,33 @@ static const char help_text[] =
 "Reporting:\n"
 "  -r, --rejects FILE       append rejected rows to FILE as NDJSON\n"
 "      --stats FILE         write the read, written and rejected counts\n"
+"      --max-rejects N|P%   fail (exit 3) when more than N rows, or more\n"
+"                           than P percent of the rows read, are rejected\n"
 "  -q, --quiet              print errors only\n"
 "  -v, --verbose            print notes too\n"
 "  -h, --help               print this help and exit\n"
 "  -V, --version            print the version and exit\n"
 "\n"
 "Exit status: 0 all rows written, 1 some rows rejected, 2 usage error,\n"
-"3 unreadable input or failed write.\n";
+"3 unreadable input, failed write or more rejects than --max-rejects.\n";
+
+/* Reason classes counted one by one for the summary line.  Classes seen
+ * after these are counted together as "other reasons". */
+#define REASON_CLASSES 8
+
+/* Rejected rows that share one reason class, for the summary line. */
+struct reason_count {
+	char reason_class[96];
+	unsigned long count;
+};
+
+/* --max-rejects: the maximum number or share of rejected rows. */
+struct reject_limit {
+	const char *text;    /* the argument as given, or NULL without the option */
+	bool percent;        /* SHARE applies, not COUNT */
+	unsigned long count;
+	double share;        /* percent of the rows read, 0 to 100 */
+};
 
 struct config {
 	struct mapping_options map;
@@ -114,6 +140,8 @@ struct config {
 	const char *rejects_path;
 	const char *stats_path;
 	const char *input_path;
+	struct reject_limit max_rejects;
+	bool unbuffered;
 };
 
 struct run {
@@ -122,6 +150,12 @@ struct run {
 	struct rejects rejects;
 	struct buf out;
 	unsigned long read, written;
+	const struct reject_limit *max_rejects;
+	bool unbuffered;             /* write each record at once */
+	unsigned long stopped_line;  /* row at which --max-rejects N stopped */
+	struct reason_count reasons[REASON_CLASSES];
+	size_t reason_count;
+	unsigned long other_reasons; /* rejects past REASON_CLASSES classes */
 	bool progress;          /* stderr is a terminal and not --quiet */
 	bool progress_visible;  /* a progress line is on the terminal now */
 	struct timespec started, last_shown;
@@ -165,6 +199,29 @@ static const char *const long_modes[] = { "truncate", "reject", NULL };
 static const char *const big_modes[] = { "string", "reject", NULL };
 
 static void
+parse_reject_limit(struct reject_limit *l, const char *arg)
+{
+	size_t len = strlen(arg);
+	char *end;
+
+	l->text = arg;
+	l->percent = len > 0 && arg[len - 1] == '%';
+	errno = 0;
+	if (l->percent) {
+		l->share = strtod(arg, &end);
+		if (end == arg || end != arg + len - 1 || !(l->share >= 0) ||
+		    l->share > 100)
+			usage_hint("invalid --max-rejects '%s'; give a count of "
+			    "rows or a percentage from 0%% to 100%%", arg);
+		return;
+	}
+	l->count = strtoul(arg, &end, 10);
+	if (len == 0 || strspn(arg, "0123456789") != len || errno)
+		usage_hint("invalid --max-rejects '%s'; give a count of rows "
+		    "or a percentage such as 5%%", arg);
+}
+
+static void
 parse_option(struct config *c, int opt, const char *arg)
 {
 	switch (opt) {
@@ -200,6 +257,11 @@ parse_option(struct config *c, int opt, const char *arg)
 	case OPT_TIMEZONE: c->map.zone_name = arg; break;
 	case 'r': c->rejects_path = arg; break;
 	case OPT_STATS: c->stats_path = arg; break;
+	case OPT_MAX_REJECTS: parse_reject_limit(&c->max_rejects, arg); break;
+	case OPT_UNBUFFERED:
+		c->unbuffered = true;
+		c->read.unbuffered = true;
+		break;
 	case 'q': msg_set_level(MSG_QUIET); break;
 	case 'v': msg_set_level(MSG_VERBOSE); break;
 	case 'h':
@@ -299,6 +361,113 @@ clear_progress(struct run *r)
 	r->progress_visible = false;
 }
 
+/* Remove a trailing "in column" or "of column" from the LEN bytes of OUT,
+ * whose column name or number was just left out; returns whether it did. */
+static bool
+drop_column_words(char *out, size_t *len)
+{
+	static const char *const words[] = {
+		" in header column", " in column", " of column", NULL
+	};
+
+	while (*len && out[*len - 1] == ' ')
+		(*len)--;
+	for (size_t i = 0; words[i]; i++) {
+		size_t n = strlen(words[i]);
+
+		if (*len >= n && memcmp(out + *len - n, words[i], n) == 0) {
+			*len -= n;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Write to OUT the class of REASON: the text before any ':', ';' or '('
+ * detail, without quoted values or the column they are in, and with other
+ * numbers as N.  So "value 'x' in column 'n' is not a number" and the
+ * same message about another value count as "value is not a number". */
+static void
+classify_reason(const char *reason, char *out, size_t size)
+{
+	size_t len = 0;
+
+	for (const char *p = reason; *p && !strchr(":;(", *p); p++) {
+		if (*p == '\'') {
+			const char *close = strchr(p + 1, '\'');
+
+			if (close == NULL)
+				break;
+			p = close;
+			drop_column_words(out, &len);
+			continue;
+		}
+		if (isdigit((unsigned char)*p) && (p == reason || p[-1] == ' ')) {
+			while (isdigit((unsigned char)p[1]))
+				p++;
+			if (!drop_column_words(out, &len) && len + 3 < size) {
+				memcpy(out + len, len ? " N" : "N", len ? 2 : 1);
+				len += len ? 2 : 1;
+			}
+			continue;
+		}
+		if ((unsigned char)*p < 0x20 ||
+		    (*p == ' ' && (len == 0 || out[len - 1] == ' ')))
+			continue;
+		if (len + 1 < size)
+			out[len++] = *p;
+	}
+	while (len && out[len - 1] == ' ')
+		len--;
+	out[len] = '\0';
+}
+
+/* Count a rejected row under the class of REASON, keeping the classes
+ * ordered from the most to the least frequent. */
+static void
+count_reason(struct run *r, const char *reason)
+{
+	struct reason_count found;
+	size_t i;
+
+	classify_reason(reason, found.reason_class, sizeof found.reason_class);
+	for (i = 0; i < r->reason_count; i++)
+		if (strcmp(r->reasons[i].reason_class, found.reason_class) == 0)
+			break;
+	if (i == r->reason_count) {
+		if (i == REASON_CLASSES) {
+			r->other_reasons++;
+			return;
+		}
+		found.count = 0;
+		r->reasons[r->reason_count++] = found;
+	}
+
+	r->reasons[i].count++;
+	for (; i > 0 && r->reasons[i - 1].count < r->reasons[i].count; i--) {
+		found = r->reasons[i - 1];
+		r->reasons[i - 1] = r->reasons[i];
+		r->reasons[i] = found;
+	}
+}
+
+/* Append " (7 timestamp is null, 3 identity is empty)" to B. */
+static void
+add_reason_counts(struct buf *b, const struct run *r)
+{
+	if (r->reason_count == 0)
+		return;
+	buf_adds(b, " (");
+	for (size_t i = 0; i < r->reason_count; i++)
+		buf_addf(b, "%s%lu %s", i ? ", " : "", r->reasons[i].count,
+		    r->reasons[i].reason_class[0] ?
+		    r->reasons[i].reason_class : "unknown reason");
+	if (r->other_reasons)
+		buf_addf(b, ", %lu other reason%s", r->other_reasons,
+		    r->other_reasons == 1 ? "" : "s");
+	buf_addc(b, ')');
+}
+
 static void
 report_reject(struct run *r, const char *file, unsigned long line,
     unsigned column, const char *reason, const char *raw, size_t raw_len)
@@ -306,6 +475,7 @@ report_reject(struct run *r, const char *file, unsigned long line,
 	struct reject_entry e = { file, line, column, 0, reason, raw, raw_len };
 
 	rejects_add(&r->rejects, &e);
+	count_reason(r, reason);
 	if (r->rejects.count > SHOWN_REJECTS)
 		return;
 	clear_progress(r);
@@ -342,6 +512,17 @@ show_progress(struct run *r)
 	r->progress_visible = true;
 }
 
+/* With --unbuffered, each record goes to standard output in one write
+ * as soon as it is made, for a slow consumer or a person watching.  The
+ * reader then also hands out each row as soon as it arrives. */
+static void
+start_output(struct run *r, bool unbuffered)
+{
+	r->unbuffered = unbuffered;
+	if (unbuffered)
+		setvbuf(stdout, NULL, _IONBF, 0);
+}
+
 static void
 flush_output(struct run *r)
 {
@@ -350,6 +531,16 @@ flush_output(struct run *r)
 		fatal(EXIT_INPUT, "cannot write standard output: %s",
 		    strerror(errno));
 	buf_reset(&r->out);
+}
+
+/* A count given to --max-rejects, once passed, fails the run whatever
+ * follows, so reading on would only delay the failure. */
+static bool
+passed_reject_count(const struct run *r)
+{
+	const struct reject_limit *l = r->max_rejects;
+
+	return l->text && !l->percent && r->rejects.count > l->count;
 }
 
 /* Map every row; returns false after a fatal reader error. */
@@ -375,8 +566,13 @@ map_rows(struct run *r, const char *name)
 		else
 			report_reject(r, name, row.line, merr.column,
 			    merr.reason, row.raw, row.raw_len);
+		if (passed_reject_count(r)) {
+			r->stopped_line = status == READ_ROW ? row.line :
+			    rerr.line;
+			break;
+		}
 
-		if (r->out.len >= OUTPUT_BLOCK)
+		if (r->out.len >= OUTPUT_BLOCK || r->unbuffered)
 			flush_output(r);
 		if (r->progress && (r->read & 4095) == 0)
 			show_progress(r);
@@ -432,6 +628,27 @@ start_reader(struct run *r, FILE *in, const char *name,
 	}
 }
 
+/* Report and return false when more rows were rejected than
+ * --max-rejects allows. */
+static bool
+check_reject_limit(const struct run *r, const struct reject_limit *l)
+{
+	unsigned long rejected = r->rejects.count;
+	double share = r->read ? 100.0 * (double)rejected / (double)r->read : 0;
+	bool over = l->percent ? share > l->share : rejected > l->count;
+
+	if (l->text == NULL || !over)
+		return true;
+	if (r->stopped_line)
+		error("%lu of %lu rows rejected (%.3g%%), more than "
+		    "--max-rejects %s; stopped reading at line %lu", rejected,
+		    r->read, share, l->text, r->stopped_line);
+	else
+		error("%lu of %lu rows rejected (%.3g%%), more than "
+		    "--max-rejects %s", rejected, r->read, share, l->text);
+	return false;
+}
+
 static int
 finish(struct run *r, const struct config *c, bool input_ok)
 {
@@ -448,15 +665,21 @@ finish(struct run *r, const struct config *c, bool input_ok)
 		error("%lu rejected rows in all", rejected);
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
-	if (msg_get_level() >= MSG_NORMAL)
+	if (msg_get_level() >= MSG_NORMAL) {
+		struct buf reasons = BUF_INIT;
+
+		add_reason_counts(&reasons, r);
 		fprintf(stderr, "%s: read %lu row%s, wrote %lu record%s, "
-		    "rejected %lu\n", msg_program(), r->read,
+		    "rejected %lu%s\n", msg_program(), r->read,
 		    r->read == 1 ? "" : "s", r->written,
-		    r->written == 1 ? "" : "s", rejected);
+		    r->written == 1 ? "" : "s", rejected,
+		    reasons.data ? reasons.data : "");
+		buf_release(&reasons);
+	}
 
 	if (rejected)
 		status = EXIT_REJECTED;
-	if (!input_ok)
+	if (!input_ok || !check_reject_limit(r, &c->max_rejects))
 		status = EXIT_INPUT;
 	if (!rejects_close(&r->rejects) ||
 	    !stats_write(c->stats_path, counters, 3))
@@ -480,6 +703,8 @@ main(int argc, char **argv)
 	config.map.input_name = name;
 	run.mapping = make_mapping(&config);
 	rejects_open(&run.rejects, config.rejects_path);
+	run.max_rejects = &config.max_rejects;
+	start_output(&run, config.unbuffered);
 
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);

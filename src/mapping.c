@@ -373,14 +373,62 @@ plan_default(struct mapping *m, size_t i, const char *name)
 	m->slots[i].rules = r;
 }
 
-static void
-check_duplicate(struct mapping *m, const char *const *columns, size_t i)
+/* Whether a column named by an option is read: a key, event, timestamp
+ * or insert id column, or one mapped with -m.  A column only excluded
+ * with -x or replaced by --set is not. */
+static bool
+column_is_used(const struct column *c)
 {
-	for (size_t j = 0; j < i; j++)
+	return (c->slot.roles & ROLE_SPECIAL) || c->slot.rules != NULL;
+}
+
+/* Append to B the 1-based positions of the header columns named NAME,
+ * as "1, 4 and 7". */
+static void
+list_positions(struct buf *b, const char *const *columns, size_t count,
+    const char *name)
+{
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < count; i++)
+		total += strcmp(columns[i], name) == 0;
+	for (size_t i = 0; i < count; i++) {
+		if (strcmp(columns[i], name) != 0)
+			continue;
+		buf_addf(b, "%s%zu", k == 0 ? "" : k + 1 == total ? " and " :
+		    ", ", i + 1);
+		k++;
+	}
+}
+
+/* Exit 2 when used column I has a name that an earlier header column
+ * has too, because the name would then stand for two columns.  An
+ * empty name is left to plan_default, which names the column. */
+static void
+check_duplicate(struct mapping *m, const char *const *columns, size_t count,
+    size_t i, bool sent_by_default)
+{
+	struct buf positions = BUF_INIT;
+	size_t j;
+
+	if (*columns[i] == '\0')
+		return;
+	for (j = 0; j < i; j++)
 		if (strcmp(columns[j], columns[i]) == 0)
-			fatal(EXIT_USAGE, "%s: column '%s' appears more than "
-			    "once in the header; rename one in the query",
-			    m->opts.input_name, columns[i]);
+			break;
+	if (j == i)
+		return;
+
+	list_positions(&positions, columns, count, columns[i]);
+	if (sent_by_default)
+		fatal(EXIT_USAGE, "%s: column '%s' is in the header more than "
+		    "once (columns %s); rename the columns in the query, leave "
+		    "them out with -x '%s', or choose the columns to send with "
+		    "-m", m->opts.input_name, columns[i], positions.data,
+		    columns[i]);
+	fatal(EXIT_USAGE, "%s: column '%s' is in the header more than once "
+	    "(columns %s); rename the columns in the query so that each has "
+	    "its own name", m->opts.input_name, columns[i], positions.data);
 }
 
 /* Note where each named column sits in the header, so a missing one is
@@ -394,8 +442,8 @@ find_named_columns(struct mapping *m, const char *const *columns,
 
 		if (c == NULL)
 			continue;
-		if (c->header_position && c->required)
-			check_duplicate(m, columns, i);
+		if (c->header_position && column_is_used(c))
+			check_duplicate(m, columns, count, i, false);
 		c->header_position = (unsigned)i + 1;
 	}
 	check_header_has(m, columns, count, hint);
@@ -427,7 +475,7 @@ mapping_bind_header(struct mapping *m, const char *const *columns,
 		s->name = columns[i];
 		s->name_len = len;
 		if (s->rules == &m->json_default) {
-			check_duplicate(m, columns, i);
+			check_duplicate(m, columns, count, i, true);
 			plan_default(m, i, columns[i]);
 		}
 	}

@@ -60,9 +60,11 @@ void mapping_add_constant(struct mapping *m, const char *spec);
 void mapping_check(struct mapping *m);
 
 /* Plan the columns of a CSV or TSV header.  A column named by an option
- * but missing from the header, a duplicate column that would be sent, or
- * a column that would become the user property 'id' exits 2.  HINT, from
- * reader_hint and possibly NULL, follows the missing-column message. */
+ * but missing from the header exits 2, and so does a column that would
+ * become the user property 'id'.  An empty or repeated name exits 2 when
+ * the column is used as key, event, timestamp, insert id, -m column or
+ * default property, and is ignored otherwise.  HINT, from reader_hint and
+ * possibly NULL, follows the missing-column message. */
 void mapping_bind_header(struct mapping *m, const char *const *columns,
     size_t count, const char *hint);
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "msg.h"
 #include "reader_impl.h"
@@ -13,6 +14,24 @@
 
 /* Characters of a column name or key quoted in a message. */
 #define QUOTE_MAX 40
+
+/* Read what the input has now, up to the free space in the buffer,
+ * with one read(2) instead of fread, which waits until the buffer is
+ * full.  On failure it sets read_errno and returns 0. */
+static size_t
+read_available(struct reader *r)
+{
+	ssize_t n;
+
+	do
+		n = read(fileno(r->in), r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->read_errno = errno;
+		return 0;
+	}
+	return (size_t)n;
+}
 
 /* Make more input available after r->end, keeping the unread bytes
  * [r->pos, r->end) and a NUL after them.  Those bytes may move to the front of the buffer,
@@ -41,7 +60,10 @@ reader_fill(struct reader *r)
 		r->buf = xrealloc(r->buf, r->cap + 1);
 	}
 
-	n = fread(r->buf + r->end, 1, r->cap - r->end, r->in);
+	if (r->opts.unbuffered)
+		n = read_available(r);
+	else
+		n = fread(r->buf + r->end, 1, r->cap - r->end, r->in);
 	r->end += n;
 	r->buf[r->end] = '\0';
 	if (n == 0) {
@@ -232,6 +254,16 @@ detect_format(const struct reader *r)
 	return tab && !comma ? FORMAT_TSV : FORMAT_CSV;
 }
 
+/* Detection and the encoding check look at the first line, which an
+ * unbuffered read can return in pieces, so wait for all of it. */
+static void
+fill_first_line(struct reader *r)
+{
+	while (memchr(r->buf + r->pos, '\n', r->end - r->pos) == NULL &&
+	    reader_fill(r))
+		;
+}
+
 static void
 skip_bom(struct reader *r)
 {
@@ -266,6 +298,8 @@ reader_open(FILE *in, const char *name, const struct reader_options *opts,
 	r->buf = xmalloc(r->cap + 1);
 	r->line = 1;
 	reader_fill(r);
+	if (opts->unbuffered)
+		fill_first_line(r);
 	if (reader_read_failed(r, err) || !check_encoding(r, err)) {
 		reader_free(r);
 		return NULL;

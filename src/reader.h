@@ -29,6 +29,9 @@ struct reader_options {
 	const char *null_string;   /* TSV/CSV text meaning NULL, or NULL for
 	                              the format's own convention */
 	enum array_mode arrays;
+	/* Hand out each row as soon as its bytes arrive, reading what the
+	 * input has instead of waiting for a full block, for a live feed. */
+	bool unbuffered;
 };
 
 enum field_type {
@@ -92,7 +95,10 @@ enum reader_status reader_next(struct reader *r, struct row *row,
 enum input_format reader_format(const struct reader *r);
 
 /* Column names from the header row, for CSV and TSV; *COUNT is 0 for
- * JSON, whose field names come with each row. */
+ * JSON, whose field names come with each row.  Names are kept as they
+ * are in the header: a name may be empty ("") or appear more than once,
+ * and the caller decides whether that matters for the columns it uses.
+ * A name never contains a NUL byte, because reader_open rejects one. */
 const char *const *reader_columns(const struct reader *r, size_t *count);
 
 /* Return a suggestion for the user when the input was read but

@@ -431,8 +431,9 @@ set_header_hint(struct reader *r)
 		    "file is separated by tabs, read it as TSV", name);
 }
 
-/* Turn the decoded first record into the column names.  Every column
- * needs a distinct, non-empty name, because rows are looked up by it. */
+/* Turn the decoded first record into the column names.  Empty and
+ * repeated names are kept, because they matter only for the columns the
+ * mapping uses, and it checks those. */
 static bool
 take_header(struct reader *r, const char *raw, size_t raw_len,
     struct reader_error *err)
@@ -444,34 +445,18 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	r->column_len = xcalloc(r->nfields, sizeof *r->column_len);
 	for (size_t i = 0; i < r->nfields; i++) {
 		size_t len = r->fields[i].len;
-		const char *text;
+		const char *text = "";
 
-		if (r->text_off[i] == NO_TEXT || len == 0) {
-			reader_set_error(err, r->row_line, (unsigned)i + 1,
-			    raw, raw_len, "header column %zu has an empty "
-			    "name", i + 1);
-			return false;
-		}
-		text = r->text.data + r->text_off[i];
+		if (r->text_off[i] != NO_TEXT)
+			text = r->text.data + r->text_off[i];
+		else
+			len = 0;
 		/* reader_columns hands out names as C strings. */
 		if (memchr(text, '\0', len) != NULL) {
 			reader_set_error(err, r->row_line, (unsigned)i + 1,
 			    raw, raw_len, "header column %zu contains a NUL "
 			    "byte", i + 1);
 			return false;
-		}
-		for (size_t j = 0; j < i; j++) {
-			if (r->column_len[j] == len &&
-			    memcmp(r->columns[j], text, len) == 0) {
-				char name[QUOTE_BYTES];
-
-				quote_for_message(name, text, len);
-				reader_set_error(err, r->row_line,
-				    (unsigned)i + 1, raw, raw_len,
-				    "header column %zu '%s' repeats the name "
-				    "of column %zu", i + 1, name, j + 1);
-				return false;
-			}
 		}
 		r->columns[i] = xstrndup(text, len);
 		r->column_len[i] = len;

@@ -112,7 +112,7 @@ check 'bad timestamps reject the row' '
 	heap-map: in.csv:3:2: timestamp is empty (NULL)
 	heap-map: in.csv:4:2: timestamp '\'''\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
 	heap-map: in.csv:5:2: timestamp '\''2024-02-30 10:00:00Z'\'' in column '\''ts'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
-	heap-map: read 4 rows, wrote 0 records, rejected 4
+	heap-map: read 4 rows, wrote 0 records, rejected 4 (3 timestamp is not a valid date and time, 1 timestamp is empty)
 	EOT
 	test_cmp expect err
 '
@@ -134,7 +134,7 @@ check 'event name and insert id checks' '
 	heap-map: in.csv:3:2: event name is empty
 	heap-map: in.csv:4:4: insert id is empty (NULL)
 	heap-map: in.csv:5:4: insert id is empty
-	heap-map: read 5 rows, wrote 1 record, rejected 4
+	heap-map: read 5 rows, wrote 1 record, rejected 4 (2 event name is empty, 2 insert id is empty)
 	EOT
 	test_cmp expect err
 '

@@ -106,7 +106,7 @@ check 'missing key rejects the row' '
 	heap-map: in.ndjson:2: identity column '\''id'\'' is missing
 	heap-map: in.ndjson:3:COL: identity is empty (NULL)
 	heap-map: in.ndjson:4:COL: identity is empty
-	heap-map: read 4 rows, wrote 1 record, rejected 3
+	heap-map: read 4 rows, wrote 1 record, rejected 3 (2 identity is empty, 1 identity column is missing)
 	EOT
 	test_cmp expect masked &&
 	grep_or_show "{\"program\":\"heap-map\",\"file\":\"in.ndjson\",\"line\":2,\"reason\":\"identity column '\''id'\'' is missing\",\"raw\":\"{\\\\\"name\\\\\":\\\\\"b\\\\\"}\"}" rej.ndjson
@@ -216,7 +216,7 @@ check 'pretty-printed ndjson gets a hint' '
 	expect_code 1 heap-map -o user -k id -f ndjson in.ndjson >out 2>err &&
 	test_cmp /dev/null out &&
 	tail -n 2 err >last &&
-	grep_or_show "^heap-map: read 3 rows, wrote 0 records, rejected 3$" last &&
+	grep_or_show "^heap-map: read 3 rows, wrote 0 records, rejected 3 (2 invalid JSON, 1 expected a JSON object, found a string)$" last &&
 	grep_or_show "^heap-map: in.ndjson: .*jq -c" err
 '
 

@@ -57,7 +57,7 @@ check 'sqlite orders as events' '
 	cat >expect <<-\EOT &&
 	heap-map: warning: orders.csv:2:3: timestamp '\''2024-05-01 10:00:00'\'' in column '\''created_at'\'' has no time zone; reading it and every such timestamp as UTC time (change the zone with --timezone)
 	heap-map: orders.csv:4:3: timestamp '\''not a date'\'' in column '\''created_at'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds
-	heap-map: read 3 rows, wrote 2 records, rejected 1
+	heap-map: read 3 rows, wrote 2 records, rejected 1 (1 timestamp is not a valid date and time)
 	EOT
 	test_cmp expect err &&
 	echo "{\"program\":\"heap-map\",\"file\":\"orders.csv\",\"line\":4,\"column\":3,\"reason\":\"timestamp '\''not a date'\'' in column '\''created_at'\'' is not a valid date and time; expected an ISO 8601 date and time, a date, or epoch seconds or milliseconds\",\"raw\":\"o-3,u3,\\\"not a date\\\",1\"}" >expect &&

@@ -311,14 +311,43 @@ test_csv_bad_rows(void)
 	    "bad 4:0: row has 1 field but the header has 4\n");
 	CHECK_TEXT("a,b\n1,caf\xe9\n2,ok\n", &auto_opts,
 	    "bad 2:2: invalid UTF-8 in column 2 'b'\n3: a=T2 b=Tok\n");
-	CHECK_TEXT("id,name,id\n", &auto_opts,
-	    "open 1:3: header column 3 'id' repeats the name of column 1\n");
-	CHECK_TEXT("id,,x\n", &auto_opts,
-	    "open 1:2: header column 2 has an empty name\n");
-	CHECK_TEXT("id,\"\"\n", &auto_opts,
-	    "open 1:2: header column 2 has an empty name\n");
+	/* Repeated and empty header names are kept; the mapping decides
+	 * whether they matter. */
+	CHECK_TEXT("id,name,id\n1,2,3\n", &auto_opts,
+	    "2: id=T1 name=T2 id=T3\n");
+	CHECK_TEXT("id,,x\n1,2,3\n", &auto_opts, "2: id=T1 =T2 x=T3\n");
+	CHECK_TEXT("id,\"\"\n1,2\n", &auto_opts, "2: id=T1 =T2\n");
+	CHECK_TEXT("a\tb\ta\t\n1\t2\t3\t4\n", &auto_opts,
+	    "2: a=T1 b=T2 a=T3 =T4\n");
 	CHECK_TEXT("", &csv_opts, "open 1:0: missing header row: the input "
 	    "is empty\n");
+}
+
+/* reader_columns returns the header names as written, empty or not. */
+static void
+test_header_names(void)
+{
+	FILE *in = open_text(S("id,,id,\"\"\n1,2,3,4\n"));
+	struct reader_error err;
+	struct reader *r = reader_open(in, "test", &auto_opts, &err);
+	const char *const *columns;
+	size_t count = 0;
+
+	CHECK(r != NULL);
+	if (r == NULL) {
+		fclose(in);
+		return;
+	}
+	columns = reader_columns(r, &count);
+	CHECK(count == 4);
+	if (count == 4) {
+		CHECK_STR(columns[0], "id");
+		CHECK_STR(columns[1], "");
+		CHECK_STR(columns[2], "id");
+		CHECK_STR(columns[3], "");
+	}
+	reader_free(r);
+	fclose(in);
 }
 
 static void
@@ -369,8 +398,7 @@ test_tsv_inline(void)
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
 	CHECK_TEXT("a\tb\\0c\n", &auto_opts,
 	    "open 1:2: header column 2 contains a NUL byte\n");
-	CHECK_TEXT("a\ta\n", &auto_opts,
-	    "open 1:2: header column 2 'a' repeats the name of column 1\n");
+	CHECK_TEXT("a\ta\n1\t2\n", &auto_opts, "2: a=T1 a=T2\n");
 }
 
 static const struct reader_options json_opts = { FORMAT_AUTO, 0, NULL,
@@ -810,6 +838,7 @@ main(void)
 	test_csv_options();
 	test_csv_hint();
 	test_csv_bad_rows();
+	test_header_names();
 	test_tsv_samples();
 	test_tsv_inline();
 	test_json_samples();
