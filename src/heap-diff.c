@@ -100,7 +100,7 @@ parse_args(struct run *run, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:cft:r:qvhV", options,
+	while ((c = getopt_long(argc, argv, ":s:cft:r:qvhV", options,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's': run->state_path = optarg; break;
@@ -123,7 +123,7 @@ parse_args(struct run *run, int argc, char **argv)
 			printf("heap-diff (heapsync) %s\n", HEAPSYNC_VERSION);
 			exit(close_stdout(EXIT_OK));
 		default:
-			usage_hint("invalid option");
+			usage_bad_option(c, argv);
 		}
 	}
 	if (run->state_path == NULL)

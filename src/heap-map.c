@@ -29,7 +29,7 @@ enum {
 	OPT_RENAME, OPT_MAX_REJECTS, OPT_UNBUFFERED
 };
 
-static const char short_options[] = "o:k:e:t:i:m:x:f:d:r:qvhV";
+static const char short_options[] = ":o:k:e:t:i:m:x:f:d:r:qvhV";
 
 static const struct option long_options[] = {
 	{ "object", required_argument, NULL, 'o' },
@@ -322,6 +322,8 @@ parse_args(struct config *c, int argc, char **argv)
 	c->constants = xcalloc((size_t)argc, sizeof *c->constants);
 	while ((opt = getopt_long(argc, argv, short_options, long_options,
 	    NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			usage_bad_option(opt, argv);
 		object_given |= opt == 'o';
 		parse_option(c, opt, optarg);
 	}

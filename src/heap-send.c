@@ -163,28 +163,6 @@ struct settings {
 	bool no_progress;
 };
 
-/* Exit with one message about the option getopt_long could not take:
- * its own messages would come on top of ours.  C is '?' for an unknown
- * option or ':' for a missing argument. */
-static void
-bad_option(int c, char **argv)
-{
-	const char *arg = argv[optind - 1];
-	int len = (int)strcspn(arg, "=");
-	bool is_long = strncmp(arg, "--", 2) == 0;
-
-	if (c == ':' && !is_long)
-		usage_hint("option '-%c' requires an argument", optopt);
-	if (c == ':')
-		usage_hint("option '%.*s' requires an argument", len, arg);
-	if (!is_long && optopt > 0 && optopt < 128)
-		usage_hint("invalid option '-%c'", optopt);
-	/* getopt_long sets optopt only for a known option given a value. */
-	if (is_long && optopt != 0 && arg[len] == '=')
-		usage_hint("option '%.*s' does not take an argument", len, arg);
-	usage_hint("invalid option '%.*s'", len, arg);
-}
-
 static void
 parse_options(int argc, char **argv, struct settings *set)
 {
@@ -257,7 +235,7 @@ parse_options(int argc, char **argv, struct settings *set)
 			printf("heap-send (heapsync) %s\n", HEAPSYNC_VERSION);
 			exit(EXIT_OK);
 		default:
-			bad_option(c, argv);
+			usage_bad_option(c, argv);
 		}
 	}
 }

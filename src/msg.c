@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "msg.h"
 
@@ -104,6 +106,28 @@ usage_hint(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", program);
 	exit(EXIT_USAGE);
+}
+
+/* Exit with one message about the option that getopt_long rejected.
+ * Its own messages are turned off by the leading ':' in the option
+ * string, because they would come on top of this one. */
+void
+usage_bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	int len = (int)strcspn(arg, "=");
+	bool is_long = strncmp(arg, "--", 2) == 0;
+
+	if (c == ':' && !is_long)
+		usage_hint("option '-%c' requires an argument", optopt);
+	if (c == ':')
+		usage_hint("option '%.*s' requires an argument", len, arg);
+	if (!is_long && optopt > 0 && optopt < 128)
+		usage_hint("invalid option '-%c'", optopt);
+	/* getopt_long sets optopt only for a known option given a value. */
+	if (is_long && optopt != 0 && arg[len] == '=')
+		usage_hint("option '%.*s' does not take an argument", len, arg);
+	usage_hint("invalid option '%.*s'", len, arg);
 }
 
 int

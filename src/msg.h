@@ -41,6 +41,12 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void usage_hint(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/* Exit 2 with one message about the option getopt_long could not take.
+ * C is what getopt_long returned: '?' for an unknown option or ':' for a
+ * missing argument, so the option string must start with ':' and its own
+ * messages stay off. */
+_Noreturn void usage_bad_option(int c, char **argv);
+
 /* Flush and close stdout; a write error (full disk, closed pipe) is
  * reported and turns a successful status into EXIT_INPUT. */
 int close_stdout(int status);
