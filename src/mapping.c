@@ -143,11 +143,16 @@ void
 mapping_add_rename(struct mapping *m, const char *spec)
 {
 	const char *equals = strchr(spec, '=');
+	struct column *c;
 
 	if (equals == NULL)
 		usage_hint("invalid '--rename %s'; use --rename "
 		    "COLUMN=PROPERTY", spec);
-	add_rule(m, "--rename", spec)->slot.roles |= ROLE_RENAMED;
+	c = add_rule(m, "--rename", spec);
+	if (c->slot.roles & ROLE_RENAMED)
+		usage_hint("column '%s' is renamed twice; give one --rename "
+		    "for it", c->name);
+	c->slot.roles |= ROLE_RENAMED;
 }
 
 void
@@ -276,6 +281,27 @@ table_find(const struct mapping *m, const char *name, size_t len)
 	return NULL;
 }
 
+/* Mark the columns named like a renamed property.  Sent under their own
+ * name, they would give the record that property twice. */
+static void
+mark_rename_targets(struct mapping *m)
+{
+	size_t count = m->column_count;
+
+	if (m->has_maps)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		struct column *c = m->columns[i], *target;
+
+		if (!(c->slot.roles & ROLE_RENAMED))
+			continue;
+		target = column_get(m, c->slot.rules->property,
+		    c->slot.rules->property_len);
+		target->slot.roles |= ROLE_RENAME_TARGET;
+		target->renamed_from = c->name;
+	}
+}
+
 void
 mapping_check(struct mapping *m)
 {
@@ -287,6 +313,7 @@ mapping_check(struct mapping *m)
 			    "--rename and excluded with -x", c->name);
 	}
 	check_properties(m);
+	mark_rename_targets(m);
 
 	/* A constant replaces the column of the same name that would
 	 * otherwise be sent by default. */
@@ -449,6 +476,27 @@ find_named_columns(struct mapping *m, const char *const *columns,
 	check_header_has(m, columns, count, hint);
 }
 
+/* Whether column C would be sent under its own name if no --rename
+ * took that name. */
+static bool
+is_rename_target_sent(const struct mapping *m, const struct column *c)
+{
+	unsigned other = c->slot.roles & ~(unsigned)ROLE_RENAME_TARGET;
+
+	return (c->slot.roles & ROLE_RENAME_TARGET) && !m->has_maps &&
+	    !(other & ROLE_NOT_DEFAULT);
+}
+
+static void
+check_rename_target(const struct mapping *m, const struct column *c)
+{
+	if (is_rename_target_sent(m, c))
+		fatal(EXIT_USAGE, "%s: property '%s' is set twice, by column "
+		    "'%s' and by column '%s' renamed with --rename; leave one "
+		    "out with -x %s or -x %s", m->opts.input_name, c->name,
+		    c->name, c->renamed_from, c->name, c->renamed_from);
+}
+
 void
 mapping_bind_header(struct mapping *m, const char *const *columns,
     size_t count, const char *hint)
@@ -464,6 +512,7 @@ mapping_bind_header(struct mapping *m, const char *const *columns,
 		struct slot *s = &m->slots[i];
 
 		if (c) {
+			check_rename_target(m, c);
 			*s = named_slot(m, c);
 			if (c->slot.roles == ROLE_SHADOWED && !m->has_maps)
 				warn("%s: column '%s' is not sent because --set "
@@ -488,6 +537,12 @@ json_field_slot(struct mapping *m, const struct field *f)
 	struct slot s;
 
 	s = c ? named_slot(m, c) : default_slot(m, f->name, f->name_len);
+	if (c && !c->warned_renamed && is_rename_target_sent(m, c)) {
+		warn("%s:%lu: field '%s' is not sent because --rename %s=%s "
+		    "replaces it", m->opts.input_name, m->line, c->name,
+		    c->renamed_from, c->name);
+		c->warned_renamed = true;
+	}
 	if (s.rules == &m->json_default &&
 	    is_reserved_property(m, f->name, f->name_len))
 		fatal(EXIT_USAGE, "%s:%lu: field '%s' would become the user "

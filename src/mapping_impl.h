@@ -41,11 +41,13 @@ enum {
 	ROLE_INSERT_ID = 8,
 	ROLE_EXCLUDED = 16,  /* -x */
 	ROLE_SHADOWED = 32,  /* a --set constant has the column's name */
-	ROLE_RENAMED = 64    /* --rename: sent under a new name, as by -m */
+	ROLE_RENAMED = 64,   /* --rename: sent under a new name, as by -m */
+	ROLE_RENAME_TARGET = 128  /* a --rename gives its property this name */
 };
 #define ROLE_SPECIAL (ROLE_KEY | ROLE_EVENT | ROLE_TIMESTAMP | ROLE_INSERT_ID)
 #define ROLE_NOT_DEFAULT \
-	(ROLE_SPECIAL | ROLE_EXCLUDED | ROLE_SHADOWED | ROLE_RENAMED)
+	(ROLE_SPECIAL | ROLE_EXCLUDED | ROLE_SHADOWED | ROLE_RENAMED | \
+	ROLE_RENAME_TARGET)
 
 /* One property made from a column. */
 struct rule {
@@ -76,6 +78,8 @@ struct column {
 	unsigned header_position;  /* 1-based; 0 when not in the header */
 	struct slot slot;
 	struct rule **last_rule;
+	const char *renamed_from;  /* for ROLE_RENAME_TARGET: the column */
+	bool warned_renamed;       /* the JSON field was reported as replaced */
 };
 
 /* The plan found for the field at one position of the last JSON rows,

@@ -220,6 +220,19 @@ check 'pretty-printed ndjson gets a hint' '
 	grep_or_show "^heap-map: in.ndjson: .*jq -c" err
 '
 
+check 'rename wins over a same-named field' '
+	printf "%s\n" "{\"user_id\":\"u1\",\"id\":77,\"plan\":\"pro\"}" \
+	    "{\"user_id\":\"u2\",\"plan\":\"free\",\"id\":78}" >in.ndjson &&
+	heap-map -o user -k user_id --rename id=plan in.ndjson >out 2>err &&
+	cat >expect <<-EOT &&
+	{"identity":"u1","properties":{"plan":77}}
+	{"identity":"u2","properties":{"plan":78}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: warning: in.ndjson:1: field '\''plan'\'' is not sent because --rename id=plan replaces it$" err &&
+	test "$(grep -c "is not sent because" err)" = 1
+'
+
 check 'verbose names the format' '
 	printf "%s\n" "{\"id\":\"a\"}" >in.ndjson &&
 	heap-map -v -o user -k id in.ndjson >out 2>err &&

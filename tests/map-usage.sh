@@ -198,6 +198,22 @@ check 'same property twice' '
 	grep_or_show "^heap-map: property '\''plan'\'' is set twice" err
 '
 
+check 'rename onto a sent column' '
+	printf "user_id,id,mrr,plan\nu1,77,12.5,pro\n" >r.csv &&
+	expect_code 2 heap-map -o user -k user_id --rename id=plan r.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: r.csv: property '\''plan'\'' is set twice, by column '\''plan'\'' and by column '\''id'\'' renamed with --rename; leave one out with -x plan or -x id$" err &&
+	heap-map -q -o user -k user_id --rename id=plan -x plan r.csv >out &&
+	printf "%s\n" "{\"identity\":\"u1\",\"properties\":{\"plan\":\"77\",\"mrr\":\"12.5\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'column renamed twice' '
+	expect_code 2 heap-map -o user -k id --rename plan=x --rename plan=y users.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: column '\''plan'\'' is renamed twice; give one --rename for it$" err
+'
+
 check 'mapped and excluded column' '
 	expect_code 2 heap-map -o user -k id -m plan -x plan users.csv 2>err &&
 	grep_or_show "^heap-map: column '\''plan'\'' is both mapped with -m or --rename and excluded with -x$" err
