@@ -663,6 +663,7 @@ finish(struct run *r, const struct config *c, bool input_ok)
 
 	clear_progress(r);
 	flush_output(r);
+	mapping_warn_unseen(r->mapping);
 	if (rejected > SHOWN_REJECTS)
 		error("%lu rejected rows in all", rejected);
 	if (rejected && reader_hint(r->reader))

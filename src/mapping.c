@@ -530,11 +530,31 @@ mapping_bind_header(struct mapping *m, const char *const *columns,
 	}
 }
 
+/* Remember F as an example for a named column that F's name extends
+ * with a dot, such as 'address.city' for -m address. */
+static void
+note_nested_field(struct mapping *m, const struct field *f)
+{
+	for (size_t i = 0; i < f->name_len; i++) {
+		struct column *c;
+
+		if (f->name[i] != '.')
+			continue;
+		c = table_find(m, f->name, i);
+		if (c && c->nested_example == NULL)
+			c->nested_example = xstrndup(f->name, f->name_len);
+	}
+}
+
 static struct slot
 json_field_slot(struct mapping *m, const struct field *f)
 {
 	struct column *c = table_find(m, f->name, f->name_len);
 	struct slot s;
+
+	if (c)
+		c->seen = true;
+	note_nested_field(m, f);
 
 	s = c ? named_slot(m, c) : default_slot(m, f->name, f->name_len);
 	if (c && !c->warned_renamed && is_rename_target_sent(m, c)) {
@@ -708,6 +728,7 @@ mapping_apply(struct mapping *m, const struct row *row, struct buf *out,
 	    MAX_VALUE_CHARS : MAX_IDENTITY_CHARS;
 
 	m->line = row->line;
+	m->rows_mapped++;
 	if (!add_properties(m, row, &keys, err))
 		return false;
 	rec.properties = m->props.data;
@@ -725,6 +746,30 @@ mapping_apply(struct mapping *m, const struct row *row, struct buf *out,
 
 	record_write(out, &rec);
 	return true;
+}
+
+/* NOTE: a row rejected at one of its fields is not looked at beyond
+ * it, so a field seen only after such a failure counts as unseen. */
+void
+mapping_warn_unseen(const struct mapping *m)
+{
+	if (m->slots || m->rows_mapped == 0)
+		return;
+	for (size_t i = 0; i < m->column_count; i++) {
+		const struct column *c = m->columns[i];
+
+		if (c->seen || c->slot.rules == NULL)
+			continue;
+		if (c->nested_example)
+			warn("field '%s' given with %s was not in any row; "
+			    "nested fields such as '%s' are named with a dot",
+			    c->name, c->slot.roles & ROLE_RENAMED ?
+			    "--rename" : "-m", c->nested_example);
+		else
+			warn("field '%s' given with %s was not in any row",
+			    c->name, c->slot.roles & ROLE_RENAMED ?
+			    "--rename" : "-m");
+	}
 }
 
 static void
@@ -747,6 +792,7 @@ mapping_free(struct mapping *m)
 		return;
 	for (size_t i = 0; i < m->column_count; i++) {
 		free_rules(m->columns[i]->slot.rules);
+		free(m->columns[i]->nested_example);
 		free(m->columns[i]->name);
 		free(m->columns[i]);
 	}

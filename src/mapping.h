@@ -73,6 +73,11 @@ void mapping_bind_header(struct mapping *m, const char *const *columns,
 bool mapping_apply(struct mapping *m, const struct row *row, struct buf *out,
     struct mapping_error *err);
 
+/* Warn about each column given with -m or --rename that no JSON row
+ * had as a field, naming a nested field when one starts with its name
+ * and a dot.  Does nothing for CSV and TSV, whose header is checked. */
+void mapping_warn_unseen(const struct mapping *m);
+
 void mapping_free(struct mapping *m);
 
 #endif

@@ -80,6 +80,8 @@ struct column {
 	struct rule **last_rule;
 	const char *renamed_from;  /* for ROLE_RENAME_TARGET: the column */
 	bool warned_renamed;       /* the JSON field was reported as replaced */
+	bool seen;                 /* some JSON row has a field of this name */
+	char *nested_example;      /* a JSON field named "NAME.something" */
 };
 
 /* The plan found for the field at one position of the last JSON rows,
@@ -124,6 +126,7 @@ struct mapping {
 	struct slot uncached_slot;  /* the plan of a field beyond the cache */
 
 	bool warned_zone;
+	unsigned long rows_mapped;
 	unsigned long line;  /* line of the row being mapped */
 
 	struct buf props;

@@ -233,6 +233,24 @@ check 'rename wins over a same-named field' '
 	test "$(grep -c "is not sent because" err)" = 1
 '
 
+check 'unseen mapped fields warned once' '
+	printf "%s\n" "{\"id\":\"u1\",\"address\":{\"city\":\"Oslo\"},\"ltv\":3}" \
+	    "{\"id\":\"u2\",\"ltv\":4}" >in.ndjson &&
+	heap-map -o user -k id -m ltvv -m address -m ltv --rename plan=tier \
+	    in.ndjson >out 2>err &&
+	cat >expect <<-EOT &&
+	{"identity":"u1","properties":{"ltv":3}}
+	{"identity":"u2","properties":{"ltv":4}}
+	EOT
+	test_cmp expect out &&
+	grep_or_show "^heap-map: warning: field '\''ltvv'\'' given with -m was not in any row$" err &&
+	grep_or_show "^heap-map: warning: field '\''address'\'' given with -m was not in any row; nested fields such as '\''address.city'\'' are named with a dot$" err &&
+	grep_or_show "^heap-map: warning: field '\''plan'\'' given with --rename was not in any row$" err &&
+	test "$(grep -c "was not in any row" err)" = 3 &&
+	heap-map -o user -k id -m address.city in.ndjson >out 2>err &&
+	! grep "was not in any row" err
+'
+
 check 'verbose names the format' '
 	printf "%s\n" "{\"id\":\"a\"}" >in.ndjson &&
 	heap-map -v -o user -k id in.ndjson >out 2>err &&
