@@ -306,6 +306,14 @@ add_json_array(struct mapping *m, const struct target *t, json_t *array,
 {
 	char *text;
 
+	/* An empty array counts as NULL, as in JSON input, because an
+	 * empty string would erase the property in Heap. */
+	if (m->opts.arrays == ARRAYS_JOIN && json_array_size(array) == 0) {
+		if (m->opts.nulls == NULLS_EMPTY)
+			put_string(m, t, "", 0);
+		return true;
+	}
+
 	buf_reset(&m->json_text);
 	buf_add(&m->json_text, "", 0);
 	if (m->opts.arrays == ARRAYS_JOIN && join_scalars(&m->json_text, array))

@@ -457,9 +457,10 @@ parse_compact(struct parser *ps, struct buf *out)
 
 /* Append the elements of the array at ps->p to OUT joined with "||":
  * strings decoded, numbers as written, null as nothing, and nested
- * objects and arrays as compact JSON. */
+ * objects and arrays as compact JSON.  Sets *EMPTY when the array has
+ * no elements. */
 static bool
-parse_joined_array(struct parser *ps, struct buf *out)
+parse_joined_array(struct parser *ps, struct buf *out, bool *empty)
 {
 	bool first = true;
 
@@ -467,7 +468,8 @@ parse_joined_array(struct parser *ps, struct buf *out)
 		return false;
 	ps->p++;
 	skip_space(ps);
-	if (ps->p < ps->end && *ps->p == ']') {
+	*empty = ps->p < ps->end && *ps->p == ']';
+	if (*empty) {
 		ps->p++;
 		ps->depth--;
 		return true;
@@ -692,7 +694,7 @@ parse_field(struct parser *ps, size_t off, size_t len)
 	size_t i = row_add(r);
 	struct field *f = &r->fields[i];
 	size_t text_start = r->text.len;
-	bool ok;
+	bool ok, empty = false;
 
 	r->name_off[i] = off;
 	f->name_len = len;
@@ -709,10 +711,16 @@ parse_field(struct parser *ps, size_t off, size_t len)
 		break;
 	case '[':
 		f->type = FIELD_STRING;
-		if (r->opts.arrays == ARRAYS_JSON)
+		if (r->opts.arrays == ARRAYS_JSON) {
 			ok = parse_compact(ps, &r->text);
-		else
-			ok = parse_joined_array(ps, &r->text);
+			break;
+		}
+
+		/* An empty string would erase the property in Heap, so an
+		 * empty array is NULL, which --nulls decides about. */
+		ok = parse_joined_array(ps, &r->text, &empty);
+		if (empty)
+			f->type = FIELD_NULL;
 		break;
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':

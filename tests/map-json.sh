@@ -9,7 +9,7 @@ check 'ndjson keeps numbers, flattens objects' '
 	heap-map -o user -k user_id "$users" >out 2>err &&
 	cat >expect <<-\EOT &&
 	{"identity":"u1","properties":{"plan":"pro","ltv":12.5,"active":"true","address.city":"Oslo","address.zip":"0150","tags":"a||b"}}
-	{"identity":"42","properties":{"ltv":"9007199254740993","active":"false","address.city":"Lima","tags":""}}
+	{"identity":"42","properties":{"ltv":"9007199254740993","active":"false","address.city":"Lima"}}
 	EOT
 	test_cmp expect out &&
 	echo "heap-map: read 2 rows, wrote 2 records, rejected 0" >expect &&
@@ -22,6 +22,19 @@ check 'arrays as json text' '
 	{"identity":"u1","properties":{"tags":"[\"a\",\"b\"]"}}
 	{"identity":"42","properties":{"tags":"[]"}}
 	EOT
+	test_cmp expect out
+'
+
+check 'empty array is null when joined' '
+	printf "%s\n" "{\"id\":\"a\",\"tags\":[],\"csv\":\"[]\"}" >in.ndjson &&
+	heap-map -q -o user -k id -m tags -m csv:json in.ndjson >out &&
+	echo "{\"identity\":\"a\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k id -m tags -m csv:json --nulls empty in.ndjson >out &&
+	echo "{\"identity\":\"a\",\"properties\":{\"tags\":\"\",\"csv\":\"\"}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k id -m tags -m csv:json --arrays json in.ndjson >out &&
+	echo "{\"identity\":\"a\",\"properties\":{\"tags\":\"[]\",\"csv\":\"[]\"}}" >expect &&
 	test_cmp expect out
 '
 

@@ -413,12 +413,12 @@ test_json_samples(void)
 	    "1: id=S1 name=Salice plan=Spro ltv=S12.5 address.city=SParis "
 	    "address.zip=S75001 tags=Sa||b\n"
 	    "1: id=S2 name=Sbob plan=N ltv=S123456789012345678901234567890 "
-	    "address.city=N address.zip=N tags=S\n");
+	    "address.city=N address.zip=N tags=N\n");
 	CHECK_FILE("bq-pretty.json", &auto_opts,
 	    "2: address.city=SParis address.zip=S75001 id=S1 name=Salice "
 	    "tags=Sa||b\n"
 	    "14: address.city=N address.zip=N id=S2 "
-	    "name=Sb\xc3\xb6" "b \"the builder\" tags=S\n");
+	    "name=Sb\xc3\xb6" "b \"the builder\" tags=N\n");
 	CHECK_FILE("duckdb.json", &auto_opts,
 	    "1: id=#1 name=Salice ltv=#12.5 active=Btrue tags=Sa||b meta.k=Sv\n"
 	    "2: id=#2 name=Sbob ltv=#0.1000000000000000055511151231257827 "
@@ -456,6 +456,9 @@ test_json_values(void)
 	CHECK_TEXT("{\"t\":[\"a\\\"b\",\"\\u00e9\", 1 , [ ] ,{ }]}",
 	    &json_opts, "1: t=S[\"a\\\\\"b\",\"\xc3\xa9\",1,[],{}]\n");
 	CHECK_TEXT("{\"t\":[]}", &json_opts, "1: t=S[]\n");
+	CHECK_TEXT("{\"t\":[]}", &auto_opts, "1: t=N\n");
+	CHECK_TEXT("{\"t\":[ ],\"u\":1}", &auto_opts, "1: t=N u=#1\n");
+	CHECK_TEXT("{\"t\":[[]]}", &auto_opts, "1: t=S[]\n");
 	CHECK_TEXT("{\"t\":[null]}", &auto_opts, "1: t=S\n");
 	CHECK_TEXT("{\"t\":[null,null,\"x\"]}", &auto_opts, "1: t=S||||x\n");
 	CHECK_TEXT("{\"\":1}", &auto_opts, "1: =#1\n");
