@@ -664,7 +664,8 @@ finish(struct run *r, const struct config *c, bool input_ok)
 	clear_progress(r);
 	flush_output(r);
 	mapping_warn_unseen(r->mapping);
-	if (rejected > SHOWN_REJECTS)
+	/* The summary line gives the total, unless --quiet leaves it out. */
+	if (rejected > SHOWN_REJECTS && msg_get_level() < MSG_NORMAL)
 		error("%lu rejected rows in all", rejected);
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
