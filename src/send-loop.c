@@ -75,10 +75,9 @@ struct sender {
 	bool input_error;
 	unsigned long rejects_shown;   /* rejections shown or counted */
 
-	char first_400[300];           /* message of the first batch 400 */
 	unsigned long single_400s;     /* single-record 400s so far */
-	unsigned long same_400s;       /* those with the first batch's message */
-	char *whole_400;               /* message of a 400 about the request */
+	char *whole_400;               /* reason for records not sent after a
+	                                  stop on 400s */
 
 	double started;
 	double last_progress;
@@ -565,38 +564,26 @@ retry_later(struct sender *s, struct request *r,
 	enqueue(s, r, true);
 }
 
-/* Decide whether a 400 on R rejects the request as a whole (a wrong app
- * id, a body Heap cannot read) rather than some of its records.  Heap's
- * answer does not say which, so judge by what bisection finds: while
- * nothing was delivered in this run, two single records answered with
- * the message of the first batch 400, or SINGLE_400S_TO_STOP single records
- * answered 400, mean the message is about the request.  One such record
- * is not enough, since a bad first record gives the batch's message too.
- * Once a record was delivered the requests are known to be good, and
- * bisection goes on to find each bad record.
- * NOTE: a server that answers every item error with one fixed message
- * stops a run whose first two records are bad; those records fail and
- * heap-diff offers them again on the next run. */
+/* Decide whether a 400 on the single record in R stops the run.  Heap's
+ * answer does not say whether the record or the request is wrong (a
+ * wrong app id gets a 400 too), and the message for a single record is
+ * the same either way, so while nothing has been delivered in this run,
+ * SINGLE_400S_TO_STOP single records answered 400 stop it.  Once a record
+ * was delivered the requests are known to be good, and bisection goes on
+ * to find each bad record.
+ * NOTE: input whose first SINGLE_400S_TO_STOP records are all bad stops
+ * every run the same way, since heap-diff offers them again; the rejects
+ * file lists each with Heap's message so they can be fixed. */
 static bool
-request_level_400(struct sender *s, const struct request *r,
-    const char *message)
+stops_on_400(struct sender *s, const struct request *r)
 {
-	if (s->n->delivered > 0)
+	if (s->n->delivered > 0 || r->batch.count > 1)
 		return false;
-	if (r->batch.count > 1) {
-		if (s->first_400[0] == '\0')
-			snprintf(s->first_400, sizeof s->first_400, "%s",
-			    message);
-		return false;
-	}
-	s->single_400s++;
-	if (strcmp(message, s->first_400) == 0)
-		s->same_400s++;
-	return s->same_400s >= 2 || s->single_400s >= SINGLE_400S_TO_STOP;
+	return ++s->single_400s >= SINGLE_400S_TO_STOP;
 }
 
 /* Fail the records of every request not yet answered and of the
- * batches being filled, with the message in whole_400. */
+ * batches being filled, with the reason in whole_400. */
 static void
 fail_unsent(struct sender *s)
 {
@@ -622,19 +609,25 @@ fail_unsent(struct sender *s)
 	}
 }
 
-/* Stop sending after Heap rejected R as a whole: its records and all
- * that follow fail with Heap's message, without more requests. */
+/* Stop sending after Heap rejected the first SINGLE_400S_TO_STOP
+ * records one by one, the last in R: they and all that follow fail,
+ * without more requests. */
 static void
 stop_sending(struct sender *s, struct request *r, const char *message)
 {
-	/* The single records answered 400 before this one met the same
-	 * request-level error, so they count as failed, not rejected. */
+	char reason[400];
+
+	/* The single records answered 400 before this one count as
+	 * failed, not rejected, because the request may be what is wrong. */
 	s->n->rejected -= s->single_400s - 1;
 	s->n->failed += s->single_400s - 1;
-	s->whole_400 = xstrdup(message);
+	snprintf(reason, sizeof reason, "not sent: Heap rejected every "
+	    "request so far (HTTP 400: %s)", message);
+	s->whole_400 = xstrdup(reason);
 	clear_progress(s);
-	error("%s: Heap rejected the whole request (HTTP 400: %s), so nothing "
-	    "more is sent; check the app id", object_path(r->batch.type),
+	error("%s: Heap rejected the first %d records one by one and nothing "
+	    "was delivered (HTTP 400: %s); stopping: check the app id and the "
+	    "records", object_path(r->batch.type), SINGLE_400S_TO_STOP,
 	    message);
 	fail_records(s, r, 400, message);
 	free_request(r);
@@ -693,7 +686,7 @@ handle_result(struct sender *s, const struct http_result *res)
 		free_request(r);
 		return;
 	}
-	if (res->status == 400 && request_level_400(s, r, message)) {
+	if (res->status == 400 && stops_on_400(s, r)) {
 		stop_sending(s, r, message);
 		return;
 	}
@@ -974,8 +967,6 @@ exit_status(const struct sender *s)
 		return EXIT_INTERRUPTED;
 	if (s->input_error)
 		return EXIT_INPUT;
-	if (s->whole_400)
-		return EXIT_UNDELIVERED;
 	if (s->n->delivered == 0 && s->n->failed > 0)
 		return EXIT_UNDELIVERED;
 	if (s->n->rejected + s->n->failed > 0)
