@@ -75,7 +75,14 @@ struct sender {
 	bool input_error;
 	unsigned long rejects_shown;   /* rejections shown or counted */
 
-	unsigned long single_400s;     /* single-record 400s so far */
+	/* Single records that got a 400 while nothing was delivered.  Each
+	 * is counted and shown once the run tells rejected from failed. */
+	struct held_400 {
+		size_t file;
+		unsigned long line;
+		char message[300];
+	} held[SINGLE_400S_TO_STOP];
+	size_t held_count;
 	char *whole_400;               /* reason for records not sent after a
 	                                  stop on 400s */
 
@@ -424,6 +431,25 @@ flush_old_batches(struct sender *s, double now)
 
 /* Results. */
 
+/* Count and show the single records held in s->held: as rejected by
+ * Heap once a delivery proved the requests good, as failed when the
+ * run stops.  Their rejects entries are already written. */
+static void
+release_held(struct sender *s, bool failed)
+{
+	for (size_t i = 0; i < s->held_count; i++) {
+		struct held_400 *h = &s->held[i];
+
+		show_reject(s, h->file, h->line,
+		    failed ? "not delivered" : "rejected by Heap", h->message);
+		if (failed)
+			s->n->failed++;
+		else
+			s->n->rejected++;
+	}
+	s->held_count = 0;
+}
+
 static void
 print_accepted(struct sender *s, const struct request *r)
 {
@@ -438,6 +464,7 @@ print_accepted(struct sender *s, const struct request *r)
 		fatal(EXIT_INPUT, "cannot write standard output: %s",
 		    strerror(errno));
 	s->n->delivered += b->count;
+	release_held(s, false);
 }
 
 static void
@@ -564,24 +591,6 @@ retry_later(struct sender *s, struct request *r,
 	enqueue(s, r, true);
 }
 
-/* Decide whether a 400 on the single record in R stops the run.  Heap's
- * answer does not say whether the record or the request is wrong (a
- * wrong app id gets a 400 too), and the message for a single record is
- * the same either way, so while nothing has been delivered in this run,
- * SINGLE_400S_TO_STOP single records answered 400 stop it.  Once a record
- * was delivered the requests are known to be good, and bisection goes on
- * to find each bad record.
- * NOTE: input whose first SINGLE_400S_TO_STOP records are all bad stops
- * every run the same way, since heap-diff offers them again; the rejects
- * file lists each with Heap's message so they can be fixed. */
-static bool
-stops_on_400(struct sender *s, const struct request *r)
-{
-	if (s->n->delivered > 0 || r->batch.count > 1)
-		return false;
-	return ++s->single_400s >= SINGLE_400S_TO_STOP;
-}
-
 /* Fail the records of every request not yet answered and of the
  * batches being filled, with the reason in whole_400. */
 static void
@@ -610,28 +619,55 @@ fail_unsent(struct sender *s)
 }
 
 /* Stop sending after Heap rejected the first SINGLE_400S_TO_STOP
- * records one by one, the last in R: they and all that follow fail,
- * without more requests. */
+ * records one by one: the held records and all that follow fail, without
+ * more requests. */
 static void
-stop_sending(struct sender *s, struct request *r, const char *message)
+stop_sending(struct sender *s, enum heap_object type, const char *message)
 {
 	char reason[400];
 
-	/* The single records answered 400 before this one count as
-	 * failed, not rejected, because the request may be what is wrong. */
-	s->n->rejected -= s->single_400s - 1;
-	s->n->failed += s->single_400s - 1;
 	snprintf(reason, sizeof reason, "not sent: Heap rejected every "
 	    "request so far (HTTP 400: %s)", message);
 	s->whole_400 = xstrdup(reason);
 	clear_progress(s);
 	error("%s: Heap rejected the first %d records one by one and nothing "
 	    "was delivered (HTTP 400: %s); stopping: check the app id and the "
-	    "records", object_path(r->batch.type), SINGLE_400S_TO_STOP,
-	    message);
-	fail_records(s, r, 400, message);
-	free_request(r);
+	    "records", object_path(type), SINGLE_400S_TO_STOP, message);
+	release_held(s, true);
 	fail_unsent(s);
+}
+
+/* Reject the single record in R that Heap answered with a 400.  Heap's
+ * answer does not say whether the record or the request is wrong (a
+ * wrong app id gets a 400 too), so while nothing has been delivered in
+ * this run the record is held, and SINGLE_400S_TO_STOP of them stop the
+ * run.  Once a record was delivered the requests are known to be good,
+ * and bisection goes on to find each bad record.
+ * NOTE: input whose first SINGLE_400S_TO_STOP records are all bad stops
+ * every run the same way, since heap-diff offers them again; the rejects
+ * file lists each with Heap's message so they can be fixed. */
+static void
+reject_single(struct sender *s, const struct request *r,
+    const char *message)
+{
+	const struct batch *b = &r->batch;
+	struct held_400 *h;
+
+	if (s->n->delivered > 0) {
+		show_reject(s, b->items[0].file, b->items[0].line,
+		    "rejected by Heap", message);
+		fail_records(s, r, 400, message);
+		return;
+	}
+
+	reject_line(s, b->body.data + b->items[0].offset, b->items[0].len,
+	    400, b->items[0].file, b->items[0].line, message);
+	h = &s->held[s->held_count++];
+	h->file = b->items[0].file;
+	h->line = b->items[0].line;
+	snprintf(h->message, sizeof h->message, "%s", message);
+	if (s->held_count == SINGLE_400S_TO_STOP)
+		stop_sending(s, b->type, message);
 }
 
 static void
@@ -686,19 +722,13 @@ handle_result(struct sender *s, const struct http_result *res)
 		free_request(r);
 		return;
 	}
-	if (res->status == 400 && stops_on_400(s, r)) {
-		stop_sending(s, r, message);
-		return;
-	}
 	if ((res->status == 400 || res->status == 413) && r->batch.count > 1) {
 		split_request(s, r);
 		free_request(r);
 		return;
 	}
 	if (res->status == 400) {
-		show_reject(s, r->batch.items[0].file, r->batch.items[0].line,
-		    "rejected by Heap", message);
-		fail_records(s, r, 400, message);
+		reject_single(s, r, message);
 		free_request(r);
 		return;
 	}
@@ -1020,6 +1050,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 		show_progress(&s, now_seconds());
 	}
 	clear_progress(&s);
+	release_held(&s, false);
 
 	if (s.rejects_shown > SHOWN_REJECTS)
 		error("... and %lu more rejection%s; %s",

@@ -208,6 +208,8 @@ check 'wrong app id stops with exit 4' '
 		-r rejects --stats stats <in >out 2>err &&
 	test ! -s out &&
 	grep_or_show "Heap rejected the first 8 records one by one and nothing was delivered (HTTP 400: unknown app_id .<app id>.); stopping: check the app id and the records$" err &&
+	test "$(grep -c ": not delivered: unknown app_id .<app id>.$" err)" -eq 8 &&
+	! grep "rejected by Heap" err &&
 	grep_or_show "^failed=1000$" stats &&
 	grep_or_show "^rejected=0$" stats &&
 	test "$(wc -l <rejects)" -eq 1000 &&
