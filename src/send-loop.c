@@ -75,10 +75,16 @@ struct sender {
 	bool input_error;
 	unsigned long rejects_shown;   /* rejections shown or counted */
 
-	char first_400[300];           /* message of the first batch 400 */
-	unsigned long single_400s;     /* single-record 400s so far */
-	unsigned long same_400s;       /* those with the first batch's message */
-	char *whole_400;               /* message of a 400 about the request */
+	/* Single records that got a 400 while nothing was delivered.  Each
+	 * is counted and shown once the run tells rejected from failed. */
+	struct held_400 {
+		size_t file;
+		unsigned long line;
+		char message[300];
+	} held[SINGLE_400S_TO_STOP];
+	size_t held_count;
+	char *whole_400;               /* reason for records not sent after a
+	                                  stop on 400s */
 
 	double started;
 	double last_progress;
@@ -425,6 +431,25 @@ flush_old_batches(struct sender *s, double now)
 
 /* Results. */
 
+/* Count and show the single records held in s->held: as rejected by
+ * Heap once a delivery proved the requests good, as failed when the
+ * run stops.  Their rejects entries are already written. */
+static void
+release_held(struct sender *s, bool failed)
+{
+	for (size_t i = 0; i < s->held_count; i++) {
+		struct held_400 *h = &s->held[i];
+
+		show_reject(s, h->file, h->line,
+		    failed ? "not delivered" : "rejected by Heap", h->message);
+		if (failed)
+			s->n->failed++;
+		else
+			s->n->rejected++;
+	}
+	s->held_count = 0;
+}
+
 static void
 print_accepted(struct sender *s, const struct request *r)
 {
@@ -439,6 +464,7 @@ print_accepted(struct sender *s, const struct request *r)
 		fatal(EXIT_INPUT, "cannot write standard output: %s",
 		    strerror(errno));
 	s->n->delivered += b->count;
+	release_held(s, false);
 }
 
 static void
@@ -565,38 +591,8 @@ retry_later(struct sender *s, struct request *r,
 	enqueue(s, r, true);
 }
 
-/* Decide whether a 400 on R rejects the request as a whole (a wrong app
- * id, a body Heap cannot read) rather than some of its records.  Heap's
- * answer does not say which, so judge by what bisection finds: while
- * nothing was delivered in this run, two single records answered with
- * the message of the first batch 400, or SINGLE_400S_TO_STOP single records
- * answered 400, mean the message is about the request.  One such record
- * is not enough, since a bad first record gives the batch's message too.
- * Once a record was delivered the requests are known to be good, and
- * bisection goes on to find each bad record.
- * NOTE: a server that answers every item error with one fixed message
- * stops a run whose first two records are bad; those records fail and
- * heap-diff offers them again on the next run. */
-static bool
-request_level_400(struct sender *s, const struct request *r,
-    const char *message)
-{
-	if (s->n->delivered > 0)
-		return false;
-	if (r->batch.count > 1) {
-		if (s->first_400[0] == '\0')
-			snprintf(s->first_400, sizeof s->first_400, "%s",
-			    message);
-		return false;
-	}
-	s->single_400s++;
-	if (strcmp(message, s->first_400) == 0)
-		s->same_400s++;
-	return s->same_400s >= 2 || s->single_400s >= SINGLE_400S_TO_STOP;
-}
-
 /* Fail the records of every request not yet answered and of the
- * batches being filled, with the message in whole_400. */
+ * batches being filled, with the reason in whole_400. */
 static void
 fail_unsent(struct sender *s)
 {
@@ -622,23 +618,56 @@ fail_unsent(struct sender *s)
 	}
 }
 
-/* Stop sending after Heap rejected R as a whole: its records and all
- * that follow fail with Heap's message, without more requests. */
+/* Stop sending after Heap rejected the first SINGLE_400S_TO_STOP
+ * records one by one: the held records and all that follow fail, without
+ * more requests. */
 static void
-stop_sending(struct sender *s, struct request *r, const char *message)
+stop_sending(struct sender *s, enum heap_object type, const char *message)
 {
-	/* The single records answered 400 before this one met the same
-	 * request-level error, so they count as failed, not rejected. */
-	s->n->rejected -= s->single_400s - 1;
-	s->n->failed += s->single_400s - 1;
-	s->whole_400 = xstrdup(message);
+	char reason[400];
+
+	snprintf(reason, sizeof reason, "not sent: Heap rejected every "
+	    "request so far (HTTP 400: %s)", message);
+	s->whole_400 = xstrdup(reason);
 	clear_progress(s);
-	error("%s: Heap rejected the whole request (HTTP 400: %s), so nothing "
-	    "more is sent; check the app id", object_path(r->batch.type),
-	    message);
-	fail_records(s, r, 400, message);
-	free_request(r);
+	error("%s: Heap rejected the first %d records one by one and nothing "
+	    "was delivered (HTTP 400: %s); stopping: check the app id and the "
+	    "records", object_path(type), SINGLE_400S_TO_STOP, message);
+	release_held(s, true);
 	fail_unsent(s);
+}
+
+/* Reject the single record in R that Heap answered with a 400.  Heap's
+ * answer does not say whether the record or the request is wrong (a
+ * wrong app id gets a 400 too), so while nothing has been delivered in
+ * this run the record is held, and SINGLE_400S_TO_STOP of them stop the
+ * run.  Once a record was delivered the requests are known to be good,
+ * and bisection goes on to find each bad record.
+ * NOTE: input whose first SINGLE_400S_TO_STOP records are all bad stops
+ * every run the same way, since heap-diff offers them again; the rejects
+ * file lists each with Heap's message so they can be fixed. */
+static void
+reject_single(struct sender *s, const struct request *r,
+    const char *message)
+{
+	const struct batch *b = &r->batch;
+	struct held_400 *h;
+
+	if (s->n->delivered > 0) {
+		show_reject(s, b->items[0].file, b->items[0].line,
+		    "rejected by Heap", message);
+		fail_records(s, r, 400, message);
+		return;
+	}
+
+	reject_line(s, b->body.data + b->items[0].offset, b->items[0].len,
+	    400, b->items[0].file, b->items[0].line, message);
+	h = &s->held[s->held_count++];
+	h->file = b->items[0].file;
+	h->line = b->items[0].line;
+	snprintf(h->message, sizeof h->message, "%s", message);
+	if (s->held_count == SINGLE_400S_TO_STOP)
+		stop_sending(s, b->type, message);
 }
 
 static void
@@ -693,19 +722,13 @@ handle_result(struct sender *s, const struct http_result *res)
 		free_request(r);
 		return;
 	}
-	if (res->status == 400 && request_level_400(s, r, message)) {
-		stop_sending(s, r, message);
-		return;
-	}
 	if ((res->status == 400 || res->status == 413) && r->batch.count > 1) {
 		split_request(s, r);
 		free_request(r);
 		return;
 	}
 	if (res->status == 400) {
-		show_reject(s, r->batch.items[0].file, r->batch.items[0].line,
-		    "rejected by Heap", message);
-		fail_records(s, r, 400, message);
+		reject_single(s, r, message);
 		free_request(r);
 		return;
 	}
@@ -974,8 +997,6 @@ exit_status(const struct sender *s)
 		return EXIT_INTERRUPTED;
 	if (s->input_error)
 		return EXIT_INPUT;
-	if (s->whole_400)
-		return EXIT_UNDELIVERED;
 	if (s->n->delivered == 0 && s->n->failed > 0)
 		return EXIT_UNDELIVERED;
 	if (s->n->rejected + s->n->failed > 0)
@@ -1029,6 +1050,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 		show_progress(&s, now_seconds());
 	}
 	clear_progress(&s);
+	release_held(&s, false);
 
 	if (s.rejects_shown > SHOWN_REJECTS)
 		error("... and %lu more rejection%s; %s",

@@ -132,6 +132,33 @@ check '400 on the first records still bisected' '
 	test "$(cat lines)" = "1 3 "
 '
 
+# The message of every single-record 400 starts with "users[0]: ", so two
+# bad first records get the same message, and that must not stop the run.
+check 'two bad first records bisected' '
+	printf "%s\n" "{\"identity\":\"e1\",\"properties\":{\"plan\":\"bad\"}}" \
+		"{\"identity\":\"e2\",\"properties\":{\"plan\":\"bad\"}}" \
+		"{\"identity\":\"e3\",\"properties\":{\"plan\":\"ok\"}}" >in.ndjson &&
+	tail -n 1 in.ndjson >expect &&
+	for jobs in 1 4; do
+		reset "[]" &&
+		control "{\"reject_property\":\"plan=bad\"}" &&
+		expect_code 1 send -j "$jobs" -r rejects --stats stats in.ndjson >out 2>err &&
+		test_cmp expect out &&
+		received_items >got &&
+		jq -c . expect >expect.c &&
+		test_cmp expect.c got &&
+		grep_or_show "^delivered=1$" stats &&
+		grep_or_show "^rejected=2$" stats &&
+		grep_or_show "^failed=0$" stats &&
+		test "$(jq -r .line rejects | sort -n | tr "\n" " ")" = "1 2 " &&
+		test "$(jq -r .reason rejects | sort -u)" = "users[0]: property '"'"'plan'"'"' has the rejected value '"'"'bad'"'"'" &&
+		grep_or_show "^heap-send: in.ndjson:1: rejected by Heap: users\[0\]: " err &&
+		grep_or_show "^heap-send: in.ndjson:2: rejected by Heap: users\[0\]: " err &&
+		! grep "stopping" err ||
+		exit 1
+	done
+'
+
 # bad_users COUNT EVERY: print COUNT users; each EVERY-th has bad=1.
 bad_users() {
 	awk -v n="$1" -v every="$2" 'BEGIN {

@@ -118,7 +118,7 @@ check 'dry run sends and records nothing' '
 	run_sync --dry-run users.conf >requests &&
 	run_sync users.conf -n >requests2 &&
 	test_cmp requests requests2 &&
-	grep_or_show "read 2,.* would send 2 in" err &&
+	grep_or_show "read 2,.* would send 2 in 1 request," err &&
 	grep_or_show "u1" requests &&
 	test "$(received_count)" -eq 0 &&
 	run_sync --dry-run --dry-run-output requests.txt users.conf >out &&
