@@ -47,9 +47,10 @@ buf_addc(struct buf *b, char c)
 	b->data[b->len] = '\0';
 }
 
-/* Return whether the N bytes at A and B are equal.  Inline for the short
- * keys compared for every field of every JSON row, where a call to memcmp
- * costs more than the comparison; words overlap rather than run past N. */
+/* Return whether the N bytes at A and B are equal.  It is inline because
+ * short keys are compared for every field of every JSON row, where a call
+ * to memcmp costs more than the comparison.  Words overlap rather than
+ * run past N. */
 static inline bool
 same_bytes(const char *a, const char *b, size_t n)
 {

@@ -237,8 +237,8 @@ canon_guess_key(const char *line, size_t len, enum object_type type,
 uint64_t
 canon_hex_prefix(const char *hex)
 {
-	/* Digit values plus one, so 0 marks a byte that is not a hex digit;
-	 * a table lookup is faster than three range tests per digit when a
+	/* Digit values plus one, so 0 marks a byte that is not a hex digit.
+	 * A table lookup is faster than three range tests per digit when a
 	 * million hashes are loaded. */
 	static const unsigned char digits[256] = {
 		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,

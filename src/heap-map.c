@@ -170,7 +170,12 @@ list_words(const char *const *words)
 
 	list[0] = '\0';
 	for (int i = 0; words[i]; i++) {
-		const char *sep = i == 0 ? "" : words[i + 1] ? ", " : " or ";
+		const char *sep = ", ";
+
+		if (i == 0)
+			sep = "";
+		else if (words[i + 1] == NULL)
+			sep = " or ";
 
 		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
 		    sep, words[i]);

@@ -38,7 +38,7 @@ enum field_type {
 	FIELD_NULL,   /* SQL NULL: unquoted empty CSV field, \N, JSON null */
 	FIELD_TEXT,   /* CSV or TSV text, not typed yet */
 	FIELD_STRING, /* JSON string, or a joined or serialised JSON array */
-	FIELD_NUMBER, /* JSON number; text holds its digits as written */
+	FIELD_NUMBER, /* JSON number; text contains its digits as written */
 	FIELD_BOOL    /* JSON true or false; text is "true" or "false" */
 };
 
@@ -64,7 +64,7 @@ struct row {
 	size_t raw_len;
 };
 
-/* Why a row or the whole input was rejected. */
+/* The reason a row or the whole input was rejected. */
 struct reader_error {
 	unsigned long line;
 	unsigned column;     /* 0 when unknown */
@@ -74,7 +74,7 @@ struct reader_error {
 };
 
 enum reader_status {
-	READ_ROW = 1,        /* ROW holds the next row */
+	READ_ROW = 1,        /* ROW contains the next row */
 	READ_EOF = 0,        /* input exhausted */
 	READ_BAD_ROW = -1,   /* ERR describes one bad row; reading can go on */
 	READ_FATAL = -2      /* ERR describes why the input cannot be read */

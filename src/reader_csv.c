@@ -3,8 +3,8 @@
  *
  * Records are found in the input buffer first, so that each row keeps
  * its raw text and line number.  The same pass notes where each field
- * ends, so most fields are copied straight from the buffer; libcsv
- * decodes only the quoted fields that hold a doubled or stray quote. */
+ * ends, so most fields are copied straight from the buffer.  libcsv
+ * decodes only the quoted fields that contain a doubled or stray quote. */
 #include "config.h"
 
 #include <stdint.h>
@@ -323,9 +323,10 @@ csv_add_field(void *s, size_t len, void *data)
 
 /* Decode the record at r->pos into the row's fields and consume it.
  * libcsv's per-byte callbacks cost more than half the time of reading
- * a typical export, so it sees only the fields that need it, each on
- * its own: a field ends at the same byte for the scanner as for libcsv,
- * and libcsv starts every field in the same state. */
+ * a typical export, so only the fields that need decoding go through
+ * it, one at a time.  That is safe because a field ends at the same byte
+ * for the scanner as for libcsv, and libcsv starts every field in the
+ * same state. */
 static void
 decode_csv_record(struct reader *r, const struct record *rec)
 {

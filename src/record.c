@@ -29,9 +29,9 @@ word_needs_escape(uint64_t word)
 }
 
 /* Append S as a JSON string.  Most values need no escape, so S is
- * copied 8 bytes at a time while each word is checked, the last word
- * overlapping the one before; the first byte that needs an escape sends
- * the whole string through buf_add_json_string, which writes over the
+ * copied 8 bytes at a time while each word is checked, and the last word
+ * overlaps the one before.  At the first byte that needs an escape, the
+ * whole string goes through buf_add_json_string, which writes over the
  * partial copy. */
 static void
 add_json_string(struct buf *out, const char *s, size_t len)

@@ -131,9 +131,9 @@ reject_line(struct sender *s, const char *raw, size_t len, int status,
 	rejects_add(s->opts->rejects, &e);
 }
 
-/* Show why a record was rejected, for the first SHOWN_REJECTS records;
- * the rest are only counted, so a wrong input does not flood the
- * terminal, and send_run sums them up at the end. */
+/* Show why a record was rejected, for the first SHOWN_REJECTS records.
+ * Later ones are only counted, so a wrong input does not flood the
+ * terminal, and send_run prints their number at the end. */
 static void
 show_reject(struct sender *s, size_t file, unsigned long line,
     const char *what, const char *reason)

@@ -14,7 +14,7 @@ bool utf8_valid(const char *s, size_t len);
 size_t utf8_count(const char *s, size_t len);
 
 /* Return the byte length of the longest prefix of valid UTF-8 text S
- * that holds at most MAX_CHARS code points, so a cut never splits one. */
+ * that contains at most MAX_CHARS code points, so a cut never splits one. */
 size_t utf8_prefix(const char *s, size_t len, size_t max_chars);
 
 #endif

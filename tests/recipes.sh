@@ -95,7 +95,7 @@ SHEET_ID=sheet LOOKER_URL=https://looker.invalid LOOKER_TOKEN=token
 # Stand-ins for tools that need a cloud service.  Each prints the sample
 # and checks the arguments the README passes that shape the output.
 # NOTE: the samples were written by hand from each tool's documentation,
-# not captured from the tools; how snowsql spells NULL in CSV (an empty
+# not captured from the tools.  How snowsql spells NULL in CSV (an empty
 # field here) is the least certain.
 bq() {
 	case " $* " in *" --format=json "*) ;; *) echo "bq: no --format=json" >&2; return 1 ;; esac

@@ -30,7 +30,8 @@ main(void)
 	CHECK_STR(b.data, "42-x!");
 	CHECK(b.len == 5);
 	buf_reset(&b);
-	CHECK(b.len == 0 && b.data[0] == '\0');
+	CHECK(b.len == 0);
+	CHECK(b.data[0] == '\0');
 	buf_release(&b);
 	CHECK(b.data == NULL);
 	return tap_done();
