@@ -245,7 +245,7 @@ check 'sigterm commits what heap accepted' '
 	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
 	{ heap-sync many.conf 2>err & } &&
 	pid=$! &&
-	sleep 1.5 &&
+	wait_received "$before" &&
 	kill -TERM "$pid" &&
 	set +e && wait "$pid"; status=$? && set -e &&
 	server_control "{\"rules\":[]}" &&
@@ -272,7 +272,7 @@ check 'ctrl-c commits what heap accepted' '
 	server_control "{\"rules\":[{\"delay\":0.2,\"count\":0}]}" &&
 	{ setsid heap-sync ctrlc.conf 2>err & } &&
 	pid=$! &&
-	sleep 1.5 &&
+	wait_received "$before" &&
 	kill -INT -- "-$pid" &&
 	set +e && wait "$pid"; status=$? && set -e &&
 	server_control "{\"rules\":[]}" &&
