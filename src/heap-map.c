@@ -356,12 +356,13 @@ make_mapping(struct config *c)
 	return m;
 }
 
-/* Erase the progress line so the next message starts on a clean line.
- * NOTE: warnings printed by the mapping do not erase it, so one can run
- * into the progress line on a terminal. */
+/* Erase the progress line so that the next message starts on a clean
+ * line.  msg calls it before every message, mapping warnings included. */
 static void
-clear_progress(struct run *r)
+clear_progress(void *arg)
 {
+	struct run *r = arg;
+
 	if (!r->progress_visible)
 		return;
 	fputs("\r\033[K", stderr);
@@ -485,7 +486,6 @@ report_reject(struct run *r, const char *file, unsigned long line,
 	count_reason(r, reason);
 	if (r->rejects.count > SHOWN_REJECTS)
 		return;
-	clear_progress(r);
 	if (column)
 		error("%s:%lu:%u: %s", file, line, column, reason);
 	else
@@ -717,11 +717,13 @@ main(int argc, char **argv)
 
 	start_reader(&run, in, name, &config.read);
 	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
+	msg_before_each(clear_progress, &run);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
 	run.last_shown = run.started;
 	ok = map_rows(&run, name);
 	status = finish(&run, &config, ok);
 
+	msg_before_each(NULL, NULL);
 	reader_free(run.reader);
 	if (in != stdin)
 		fclose(in);

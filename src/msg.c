@@ -11,6 +11,8 @@
 
 static const char *program = "heapsync";
 static enum msg_level level = MSG_NORMAL;
+static void (*before_each)(void *);
+static void *before_each_arg;
 
 void
 msg_init(const char *program_name)
@@ -38,6 +40,13 @@ msg_program(void)
 	return program;
 }
 
+void
+msg_before_each(void (*fn)(void *), void *arg)
+{
+	before_each = fn;
+	before_each_arg = arg;
+}
+
 static void
 vprint(const char *prefix, const char *fmt, va_list ap)
 {
@@ -48,6 +57,8 @@ vprint(const char *prefix, const char *fmt, va_list ap)
 
 	if (n < 0)
 		line[0] = '\0';
+	if (before_each)
+		before_each(before_each_arg);
 	fprintf(stderr, "%s: %s%s\n", program, prefix, line);
 }
 

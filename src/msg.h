@@ -26,6 +26,9 @@ void msg_init(const char *program_name);
 void msg_set_level(enum msg_level level);
 enum msg_level msg_get_level(void);
 const char *msg_program(void);
+/* Set FN(ARG) to run before each message, so that a program can erase
+ * its progress line first.  A NULL FN removes the hook. */
+void msg_before_each(void (*fn)(void *), void *arg);
 
 /* Print and exit with the given status. */
 _Noreturn void fatal(int status, const char *fmt, ...)

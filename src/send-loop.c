@@ -111,9 +111,12 @@ random_unit(struct sender *s)
 	    9007199254740992.0;
 }
 
+/* Erase the progress line.  msg also calls it before every message. */
 static void
-clear_progress(struct sender *s)
+clear_progress(void *arg)
 {
+	struct sender *s = arg;
+
 	if (s->progress_shown)
 		fprintf(stderr, "\r%*s\r", 72, "");
 	s->progress_shown = false;
@@ -140,7 +143,6 @@ show_reject(struct sender *s, size_t file, unsigned long line,
 {
 	if (++s->rejects_shown > SHOWN_REJECTS)
 		return;
-	clear_progress(s);
 	error("%s:%lu: %s: %s", s->in->names[file], line, what, reason);
 }
 
@@ -564,7 +566,6 @@ retry_later(struct sender *s, struct request *r,
 	if (r->attempts > s->opts->max_retries) {
 		snprintf(reason, sizeof reason, "not delivered after %u "
 		    "attempt%s: %s", r->attempts, plural(r->attempts), why);
-		clear_progress(s);
 		error("%s: %zu record%s: %s", object_path(type),
 		    r->batch.count, plural(r->batch.count), reason);
 		fail_records(s, r, res->status, reason);
@@ -629,7 +630,6 @@ stop_sending(struct sender *s, enum heap_object type, const char *message)
 	snprintf(reason, sizeof reason, "not sent: Heap rejected every "
 	    "request so far (HTTP 400: %s)", message);
 	s->whole_400 = xstrdup(reason);
-	clear_progress(s);
 	error("%s: Heap rejected the first %d records one by one and nothing "
 	    "was delivered (HTTP 400: %s); stopping: check the app id and the "
 	    "records", object_path(type), SINGLE_400S_TO_STOP, message);
@@ -739,7 +739,6 @@ handle_result(struct sender *s, const struct http_result *res)
 	else
 		snprintf(why, sizeof why, "HTTP %ld: %s", res->status, message);
 	if (res->status == 413 || !retryable(res)) {
-		clear_progress(s);
 		error("%s: %zu record%s not delivered: %s", object_path(type),
 		    r->batch.count, plural(r->batch.count), why);
 		fail_records(s, r, res->status, why);
@@ -1013,6 +1012,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 	int status;
 
 	setup(&s, o, in, n);
+	msg_before_each(clear_progress, &s);
 	while (!finished(&s)) {
 		double now = now_seconds();
 		const struct http_result *res;
@@ -1024,7 +1024,6 @@ send_run(const struct send_options *o, const struct send_input *in,
 			drop_unsent(&s);
 		}
 		if (deadline && now >= deadline && s.http) {
-			clear_progress(&s);
 			warn("gave up on %u request%s in flight after %.1f s",
 			    http_active(s.http), plural(http_active(s.http)),
 			    o->grace);
@@ -1058,6 +1057,7 @@ send_run(const struct send_options *o, const struct send_input *in,
 		    plural(s.rejects_shown - SHOWN_REJECTS), o->rejects->stream ?
 		    "see the rejects file" : "use -r FILE to keep them");
 	status = exit_status(&s);
+	msg_before_each(NULL, NULL);
 	cleanup(&s);
 	return status;
 }

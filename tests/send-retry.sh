@@ -78,10 +78,10 @@ check 'timeout retried' '
 	grep_or_show "^retried=1$" stats &&
 	received_items | sort -u | wc -l >count &&
 	test "$(cat count)" -eq 5 &&
-	# The server still applies the request that timed out once its
-	# delay ends, as Heap may: a retry after a timeout is safe only
-	# because property updates repeat harmlessly and events carry an
-	# idempotency_key.  Waiting for it keeps it out of the next test.
+	# The server still applies the timed-out request after its delay,
+	# as Heap may.  Retrying is safe because property updates can repeat
+	# and events carry an idempotency_key.  The wait keeps the late
+	# request out of the next test.
 	wait_until "test \$(wc -l <received.ndjson) -eq 10" 10
 '
 

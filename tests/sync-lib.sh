@@ -91,14 +91,14 @@ received_count() {
 	wc -l <"$RECEIVED" | tr -d ' '
 }
 
-# wait_received COUNT: wait up to 30 s until the server holds COUNT
-# items, so a signal lands mid-run however slow the machine is.
+# wait_received COUNT: wait up to 30 s until the server has accepted
+# COUNT items, so that a signal lands mid-run on a slow machine too.
 wait_received() {
 	tries=300
 	until [ "$(received_count)" -ge "$1" ]; do
 		tries=$((tries - 1))
 		if [ "$tries" -le 0 ]; then
-			echo "the server holds $(received_count) items, not $1" >&2
+			echo "timed out: the server has $(received_count) items, expected $1" >&2
 			return 1
 		fi
 		sleep 0.1
