@@ -165,7 +165,10 @@ check 'quiet run prints nothing' '
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
-	sleep 0.5 &&
+	tries=50 &&
+	while flock -n state/users.state.lock true && [ $((tries -= 1)) -gt 0 ]; do
+		sleep 0.1
+	done &&
 	expect_code 3 heap-sync users.conf 2>err &&
 	grep_or_show "state .state/users.state. is locked by another run (pid 1 on testhost" err &&
 	grep_or_show "use --wait SECONDS" err &&
