@@ -297,27 +297,40 @@ consume_record(struct reader *r, const struct record *rec)
 	}
 }
 
+/* Return whether field S of LEN bytes (S is NULL when empty) is NULL.
+ * As in PostgreSQL's COPY, a null string replaces the default rule that
+ * an unquoted empty field is NULL, and a quoted field is never NULL. */
+static bool
+csv_is_null(const struct reader *r, const char *s, size_t len)
+{
+	const char *null = r->opts.null_string;
+
+	if (null == NULL || !r->header_done)
+		return s == NULL;
+	if (r->csv_quoted || len != r->null_len)
+		return false;
+	return len == 0 || memcmp(s, null, len) == 0;
+}
+
 static inline void
 csv_add_field(void *s, size_t len, void *data)
 {
 	struct reader *r = data;
 	size_t i = row_add(r);
 	struct field *f = &r->fields[i];
-	const char *null = r->opts.null_string;
 
 	f->column = (unsigned)r->nfields;
 	f->line = r->row_line;
-	/* NOTE: libcsv does not tell whether a field was quoted, so a quoted
-	 * value equal to null_string is NULL as well. */
-	if (s == NULL || (null != NULL && r->null_len == len &&
-	    memcmp(s, null, len) == 0)) {
+	if (csv_is_null(r, s, len)) {
 		f->type = FIELD_NULL;
 		return;
 	}
+
 	f->type = FIELD_TEXT;
 	f->len = len;
 	r->text_off[i] = r->text.len;
-	arena_add(&r->text, s, len);
+	if (len > 0)
+		arena_add(&r->text, s, len);
 	arena_addc(&r->text, '\0');
 }
 
@@ -338,6 +351,8 @@ decode_csv_record(struct reader *r, const struct record *rec)
 	for (size_t k = 0; k < r->csv_nfields; k++) {
 		size_t end = r->csv_ends[k];
 
+		r->csv_quoted = r->csv_kinds[k] != KIND_PLAIN &&
+		    p[start] == '"';
 		switch (r->csv_kinds[k]) {
 		case KIND_PLAIN:
 			csv_add_field(end > start ? (char *)p + start : NULL,

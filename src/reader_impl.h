@@ -95,6 +95,7 @@ struct reader {
 	unsigned char *csv_kinds;
 	size_t csv_nfields;
 	size_t csv_fields_cap;
+	bool csv_quoted;          /* the field being added was quoted */
 
 	/* JSON: duplicate-key detection and the array's progress.  Rows of
 	 * an export nearly always repeat the keys of the row before, so the

@@ -91,6 +91,20 @@ check 'null string option' '
 	test_cmp expect out
 '
 
+check 'null string replaces empty rule' '
+	printf "id,a,b,c\nu1,,\"\",\"NULL\"\n" >in.csv &&
+	heap-map -q -o user -k id --null-string NULL in.csv >out &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"a\":\"\",\"b\":\"\",\"c\":\"NULL\"}}" >expect &&
+	test_cmp expect out
+'
+
+check 'empty null string' '
+	printf "id,a,b\nu1,,\"\"\n" >in.csv &&
+	heap-map -q -o user -k id --null-string "" in.csv >out &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"b\":\"\"}}" >expect &&
+	test_cmp expect out
+'
+
 check 'number type rejects text' '
 	printf "id,amount\nu1,12.50\nu2,abc\nu3,-0.5e3\nu4,\"\"\n" >in.csv &&
 	rm -f rej.ndjson &&

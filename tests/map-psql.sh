@@ -73,12 +73,18 @@ check 'psql users with types' '
 '
 
 # psql --csv writes an empty string and NULL alike, as an empty field, so
-# both arrive as NULL (see the first check); COPY keeps them apart.  A null marker of psql's own
-# (-P null=...) with --null-string would tell them apart, but the CSV
-# reader still reads an unquoted empty field as NULL when --null-string
-# is given.
-skip 'psql empty string with null marker' \
-	'the CSV reader treats an empty field as NULL even under --null-string'
+# both arrive as NULL (see the first check).  A null marker of psql's own
+# with --null-string tells them apart, and so does COPY.
+check 'psql empty string with null marker' '
+	psql --csv -P null=NULL -c "SELECT id, plan, note FROM users ORDER BY email" |
+		heap-map -q -o user -k id -m plan -m note --null-string NULL >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"plan":"pro","note":"a,b \"q\"\nline2"}}
+	{"identity":"u2","properties":{"note":""}}
+	{"identity":"U3","properties":{"plan":"free","note":"café"}}
+	EOT
+	test_cmp expect out
+'
 
 check 'psql copy keeps empty strings' '
 	psql -c "COPY (SELECT id, plan, note FROM users ORDER BY email)

@@ -34,8 +34,9 @@ awk '
 ' "$readme"
 
 check 'readme lists every recipe' '
-	for name in postgres postgres-copy redshift bigquery snowflake mysql sqlserver \
-		synapse databricks elasticsearch sheets dbt looker; do
+	for name in postgres postgres-copy postgres-null-marker redshift \
+		bigquery snowflake mysql sqlserver synapse databricks \
+		elasticsearch sheets dbt looker; do
 		test -s "blocks/recipe-$name" ||
 			{ echo "README.md has no recipe block for $name"; exit 1; }
 	done
@@ -128,7 +129,7 @@ mysql() {
 	command mysql --no-defaults --socket="$MARIA_SOCKET" -u root "$@"
 }
 
-for name in postgres postgres-copy redshift dbt; do
+for name in postgres postgres-copy postgres-null-marker redshift dbt; do
 	if [ -n "${pg_skip:-}" ]; then
 		skip "$name recipe" "$pg_skip"
 	else
