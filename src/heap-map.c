@@ -153,6 +153,7 @@ struct run {
 	const struct reject_limit *max_rejects;
 	bool unbuffered;             /* write each record at once */
 	unsigned long stopped_line;  /* row at which --max-rejects N stopped */
+	bool usage_error;            /* a row did not fit the options */
 	struct reason_count reasons[REASON_CLASSES];
 	size_t reason_count;
 	unsigned long other_reasons; /* rejects past REASON_CLASSES classes */
@@ -550,13 +551,24 @@ passed_reject_count(const struct run *r)
 	return l->text && !l->percent && r->rejects.count > l->count;
 }
 
+/* Stop at a row that does not fit the options.  The records of the rows
+ * before it are still written. */
+static bool
+stop_mapping(struct run *r, const char *name, unsigned long line,
+    const char *reason)
+{
+	error("%s:%lu: %s", name, line, reason);
+	r->usage_error = true;
+	return true;
+}
+
 /* Map every row; returns false after a fatal reader error. */
 static bool
 map_rows(struct run *r, const char *name)
 {
 	struct row row;
 	struct reader_error rerr;
-	struct mapping_error merr;
+	struct mapping_error merr = { 0 };
 	enum reader_status status;
 
 	while ((status = reader_next(r->reader, &row, &rerr)) != READ_EOF) {
@@ -570,6 +582,8 @@ map_rows(struct run *r, const char *name)
 			    rerr.reason, rerr.raw, rerr.raw_len);
 		else if (mapping_apply(r->mapping, &row, &r->out, &merr))
 			r->written++;
+		else if (merr.stop)
+			return stop_mapping(r, name, row.line, merr.reason);
 		else
 			report_reject(r, name, row.line, merr.column,
 			    merr.reason, row.raw, row.raw_len);
@@ -668,6 +682,10 @@ finish(struct run *r, const struct config *c, bool input_ok)
 
 	clear_progress(r);
 	flush_output(r);
+	/* A record counts as written only once it reached the output. */
+	if (fflush(stdout) != 0)
+		fatal(EXIT_INPUT, "cannot write standard output: %s",
+		    strerror(errno));
 	mapping_warn_unseen(r->mapping);
 	/* The summary line gives the total, unless --quiet leaves it out. */
 	if (rejected > SHOWN_REJECTS && msg_get_level() < MSG_NORMAL)
@@ -690,6 +708,8 @@ finish(struct run *r, const struct config *c, bool input_ok)
 		status = EXIT_REJECTED;
 	if (!input_ok || !check_reject_limit(r, &c->max_rejects))
 		status = EXIT_INPUT;
+	if (r->usage_error)
+		status = EXIT_USAGE;
 	if (!rejects_close(&r->rejects) ||
 	    !stats_write(c->stats_path, counters, 3))
 		status = EXIT_INPUT;

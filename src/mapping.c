@@ -565,12 +565,24 @@ json_field_slot(struct mapping *m, const struct field *f)
 	}
 	if (s.rules == &m->json_default &&
 	    is_reserved_property(m, f->name, f->name_len))
-		fatal(EXIT_USAGE, "%s:%lu: field '%s' would become the user "
-		    "property '%s', which Heap rejects; rename it with "
-		    "--rename %s=NEW_NAME or leave it out with -x %s",
-		    m->opts.input_name, m->line, f->name, f->name, f->name,
-		    f->name);
+		m->reserved = f;
 	return s;
+}
+
+/* Stop the run at a JSON field that would become the user property 'id'.
+ * Like such a CSV header column, it needs new options, so rejecting only
+ * the row would not be enough. */
+static bool
+stop_at_reserved(struct mapping *m, struct mapping_error *err)
+{
+	const char *name = m->reserved->name;
+
+	mapping_reject(err, 0, "field '%s' would become the user property "
+	    "'%s', which Heap rejects; rename it with --rename %s=NEW_NAME "
+	    "or leave it out with -x %s", name, name, name, name);
+	err->stop = true;
+	m->reserved = NULL;
+	return false;
 }
 
 /* Find the plan for field F, the field at position I of the row.  The
@@ -612,6 +624,8 @@ add_properties(struct mapping *m, const struct row *row,
 		const struct field *f = &row->fields[i];
 		const struct slot *s = field_slot(m, f, i);
 
+		if (m->reserved)
+			return stop_at_reserved(m, err);
 		if (s->roles & ROLE_SPECIAL) {
 			if (s->roles & ROLE_KEY)
 				keys->key = f;
@@ -656,6 +670,10 @@ take_key(const struct field *f, const char *what, const char *column,
 	mapping_trim(text, len);
 	if (*len == 0)
 		return mapping_reject(err, f->column, "%s is empty", what);
+	if (memchr(*text, '\0', *len))
+		return mapping_reject(err, f->column, "%s contains a NUL "
+		    "character (U+0000), which heap-diff and heap-send cannot "
+		    "read; remove it in the query", what);
 	if (*len > max && (chars = utf8_count(*text, *len)) > max)
 		return mapping_reject(err, f->column, "%s has %zu characters; "
 		    "Heap allows %zu", what, chars, max);

@@ -38,6 +38,7 @@ struct mapping_options {
 /* The reason mapping_apply rejected a row. */
 struct mapping_error {
 	unsigned column;   /* 1-based, 0 when the row as a whole is at fault */
+	bool stop;         /* the options do not fit the data: exit 2 */
 	char reason[256];
 };
 

@@ -103,6 +103,7 @@ struct constant {
 struct mapping {
 	struct mapping_options opts;
 	bool has_maps;       /* any -m: send only mapped columns */
+	const struct field *reserved;  /* a JSON field that would be 'id' */
 
 	struct column **columns;
 	size_t column_count;

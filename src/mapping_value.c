@@ -21,6 +21,7 @@ mapping_reject(struct mapping_error *err, unsigned column, const char *fmt,
 	va_list ap;
 
 	err->column = column;
+	err->stop = false;
 	va_start(ap, fmt);
 	vsnprintf(err->reason, sizeof err->reason, fmt, ap);
 	va_end(ap);
@@ -119,7 +120,12 @@ add_string(struct mapping *m, const struct target *t, const char *text,
 			len = utf8_prefix(text, len, MAX_VALUE_CHARS);
 		}
 	}
-	put_string(m, t, text, len);
+	add_target_name(m, t);
+	if (!props_add_string(&m->props, text, len))
+		return mapping_reject(err, t->field->column, "value in column "
+		    "'%s' contains a NUL character (U+0000), which heap-diff "
+		    "and heap-send cannot read; remove it in the query",
+		    t->field->name);
 	return true;
 }
 

@@ -28,12 +28,12 @@ word_needs_escape(uint64_t word)
 	    ((backslash - ONES) & ~backslash)) & HIGHS;
 }
 
-/* Append S as a JSON string.  Most values need no escape, so S is
- * copied 8 bytes at a time while each word is checked, and the last word
- * overlaps the one before.  At the first byte that needs an escape, the
- * whole string goes through buf_add_json_string, which writes over the
- * partial copy. */
-static void
+/* Append S as a JSON string, and return false when it contains a NUL
+ * byte.  Most values need no escape, so S is copied 8 bytes at a time
+ * while each word is checked, and the last word overlaps the one before.
+ * At the first byte that needs an escape, the whole string goes through
+ * buf_add_json_string, which writes over the partial copy. */
+static bool
 add_json_string(struct buf *out, const char *s, size_t len)
 {
 	char *d;
@@ -66,10 +66,11 @@ add_json_string(struct buf *out, const char *s, size_t len)
 	d[len] = '"';
 	d[len + 1] = '\0';
 	out->len += len + 2;
-	return;
+	return true;
 
 escape:
 	buf_add_json_string(out, s, len);
+	return memchr(s, '\0', len) == NULL;
 }
 
 void
@@ -128,10 +129,10 @@ props_add_quoted_name(struct buf *props, const char *quoted, size_t len)
 	buf_add(props, quoted, len);
 }
 
-void
+bool
 props_add_string(struct buf *props, const char *value, size_t len)
 {
-	add_json_string(props, value, len);
+	return add_json_string(props, value, len);
 }
 
 void

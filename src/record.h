@@ -10,6 +10,7 @@
 #ifndef HEAPSYNC_RECORD_H
 #define HEAPSYNC_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -46,7 +47,9 @@ void props_add_name(struct buf *props, const char *name, size_t len);
 void props_quote_name(struct buf *quoted, const char *name, size_t len);
 void props_add_quoted_name(struct buf *props, const char *quoted,
     size_t len);
-void props_add_string(struct buf *props, const char *value, size_t len);
+/* Returns false when VALUE contains a NUL byte.  It is written as
+ * \u0000, which heap-diff and heap-send (through jansson) cannot read. */
+bool props_add_string(struct buf *props, const char *value, size_t len);
 void props_add_number(struct buf *props, const char *number, size_t len);
 void props_end(struct buf *props);
 

@@ -360,6 +360,14 @@ check 'TSV from mysql batch' '
 	test_cmp expect out
 '
 
+check 'TSV NUL escape rejected' '
+	printf "id\tnote\nu1\ta\\\\0b\nu2\tok\n" >in.tsv &&
+	expect_code 1 heap-map -o user -k id -f tsv in.tsv >out 2>err &&
+	echo "{\"identity\":\"u2\",\"properties\":{\"note\":\"ok\"}}" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.tsv:2:2: value in column .note. contains a NUL character (U+0000)" err
+'
+
 check 'delimiter option' '
 	printf "id;plan\nu1;pro\n" | heap-map -q -o user -k id -d ";" >out &&
 	echo "{\"identity\":\"u1\",\"properties\":{\"plan\":\"pro\"}}" >expect &&

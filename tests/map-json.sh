@@ -141,11 +141,58 @@ check 'json field id is refused' '
 	test_cmp /dev/null out &&
 	cat >expect <<-\EOT &&
 	heap-map: in.ndjson:1: field '\''Id'\'' would become the user property '\''Id'\'', which Heap rejects; rename it with --rename Id=NEW_NAME or leave it out with -x Id
+	heap-map: read 1 row, wrote 0 records, rejected 0
 	EOT
 	test_cmp expect err &&
 	heap-map -q -o user -k email -x Id in.ndjson >out &&
 	echo "{\"identity\":\"a@example.com\",\"properties\":{}}" >expect &&
 	test_cmp expect out
+'
+
+# The stop comes at the first row with the field, so the rows before it
+# are written, and counted in the summary and the stats file.
+check 'json field id stops after rows before' '
+	for i in 1 2 3; do echo "{\"uid\":\"u$i\"}"; done >in.ndjson &&
+	echo "{\"uid\":\"x\",\"id\":1}" >>in.ndjson &&
+	echo "{\"uid\":\"u5\"}" >>in.ndjson &&
+	expect_code 2 heap-map -o user -k uid --stats stats in.ndjson >out 2>err &&
+	test "$(wc -l <out)" -eq 3 &&
+	test "$(jq -r .identity out | tr "\n" " ")" = "u1 u2 u3 " &&
+	grep_or_show "^heap-map: in.ndjson:4: field .id. would become the user property" err &&
+	grep_or_show "^heap-map: read 4 rows, wrote 3 records, rejected 0$" err &&
+	printf "read=4\nwritten=3\nrejected=0\n" >expect &&
+	test_cmp expect stats
+'
+
+# heap-diff and heap-send read records with jansson, which rejects
+# \u0000 in a string, so heap-map must not write one.
+check 'nul characters rejected' '
+	printf "%s\n" "{\"id\":\"u1\",\"n\":\"a\\u0000b\"}" \
+		"{\"id\":\"u\\u00002\",\"n\":\"x\"}" \
+		"{\"id\":\"u3\",\"n\":{\"deep\":\"q\\u0000\"}}" \
+		"{\"id\":\"u4\",\"n\":\"a\\\\u0000b\"}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id in.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	heap-map: in.ndjson:1:16: value in column '\''n'\'' contains a NUL character (U+0000), which heap-diff and heap-send cannot read; remove it in the query
+	heap-map: in.ndjson:2:7: identity contains a NUL character (U+0000), which heap-diff and heap-send cannot read; remove it in the query
+	heap-map: in.ndjson:3:24: value in column '\''n.deep'\'' contains a NUL character (U+0000), which heap-diff and heap-send cannot read; remove it in the query
+	heap-map: read 4 rows, wrote 1 record, rejected 3 (2 value contains a NUL character, 1 identity contains a NUL character)
+	EOT
+	test_cmp expect err &&
+	heap-diff -s nul.state <out >passed &&
+	jq -r .properties.n passed >value &&
+	printf "%s\n" "a\\u0000b" >expect &&
+	test_cmp expect value
+'
+
+check 'output write failure is not counted' '
+	test -w /dev/full || { echo "no /dev/full" >&2; exit 1; }
+	printf "id\nu1\n" >in.csv &&
+	rm -f stats &&
+	expect_code 3 heap-map -o user -k id --stats stats in.csv >/dev/full 2>err &&
+	grep_or_show "^heap-map: cannot write standard output" err &&
+	! grep "wrote 1 record" err &&
+	test ! -e stats
 '
 
 check 'set replaces a json field' '
