@@ -357,6 +357,32 @@ list_header(struct buf *b, const char *const *columns, size_t count)
 		buf_addf(b, " and %zu more", count - 50);
 }
 
+/* Return whether NAME reads as a value rather than a column name: a
+ * number, a date or an email address.  Exports without a header row
+ * (sqlite3 without -header, mysql -N, psql -t) put such values there. */
+static bool
+looks_like_data(const char *name)
+{
+	size_t digits = strspn(name, "0123456789");
+
+	if (strchr(name, '@'))
+		return true;
+	if (digits == 4 && name[4] == '-' && strspn(name + 5, "0123456789") == 2)
+		return true;
+	name += *name == '-';
+	digits = strspn(name, "0123456789.");
+	return digits > 0 && name[digits] == '\0';
+}
+
+static bool
+header_looks_like_data(const char *const *columns, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (looks_like_data(columns[i]))
+			return true;
+	return false;
+}
+
 static void
 check_header_has(struct mapping *m, const char *const *columns, size_t count,
     const char *hint)
@@ -373,6 +399,10 @@ check_header_has(struct mapping *m, const char *const *columns, size_t count,
 		    list.data ? list.data : "none");
 		if (hint)
 			error("%s: %s", m->opts.input_name, hint);
+		else if (header_looks_like_data(columns, count))
+			error("%s: the first line looks like data, not a header; "
+			    "export with a header row (sqlite3 -header, mysql "
+			    "without -N, psql without -t)", m->opts.input_name);
 		exit(EXIT_USAGE);
 	}
 }

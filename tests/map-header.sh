@@ -76,4 +76,25 @@ check 'repeats in a TSV header' '
 	grep_or_show "(columns 2 and 3)" err
 '
 
+# sqlite3 -csv without -header, mysql -N and psql -t print no header, so
+# the first row is read as one.
+check 'headerless export gets a hint' '
+	printf "u1,ann@example.com,2024-05-01\nu2,bob@example.com,2024-05-02\n" >nohead.csv &&
+	expect_code 2 heap-map -o user -k user_id nohead.csv 2>err &&
+	cat >expect <<-\EOT &&
+	heap-map: nohead.csv: column '\''user_id'\'' not found in the header; the columns are: '\''u1'\'', '\''ann@example.com'\'', '\''2024-05-01'\''
+	heap-map: nohead.csv: the first line looks like data, not a header; export with a header row (sqlite3 -header, mysql without -N, psql without -t)
+	EOT
+	test_cmp expect err &&
+	printf "u3\t12\n" >nohead.tsv &&
+	expect_code 2 heap-map -f tsv -o user -k user_id nohead.tsv 2>err &&
+	grep_or_show "first line looks like data" err
+'
+
+check 'real header gets no data hint' '
+	printf "id,plan\nu1,pro\n" >head.csv &&
+	expect_code 2 heap-map -o user -k user_id head.csv 2>err &&
+	! grep "looks like data" err
+'
+
 done_testing
