@@ -243,6 +243,9 @@ parse_option(struct config *c, int opt, const char *arg)
 	case OPT_SET: c->constants[c->constant_count++] = arg; break;
 	case 'f': c->read.format = FORMAT_CSV + choose("from", arg, formats); break;
 	case 'd':
+		if (strcmp(arg, "\\t") == 0)
+			usage_hint("invalid delimiter '\\t'; for tab-separated "
+			    "input use -f tsv");
 		if (strlen(arg) != 1)
 			usage_hint("invalid delimiter '%s'; give one character",
 			    arg);
@@ -309,6 +312,11 @@ check_config(struct config *c, bool object_given)
 	    m->insert_id_column) {
 		usage_hint("-e, --event-name, -t and -i apply only to -o event");
 	}
+	if (c->read.delimiter && c->read.format != FORMAT_CSV &&
+	    c->read.format != FORMAT_AUTO)
+		usage_hint("-d applies only to CSV input; %s",
+		    c->read.format == FORMAT_TSV ? "TSV is always "
+		    "tab-separated" : "JSON has no delimiter");
 
 	if (m->zone_name == NULL)
 		m->zone_name = "UTC";

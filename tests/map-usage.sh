@@ -55,6 +55,18 @@ check 'delimiter must be one character' '
 	grep_or_show "^heap-map: invalid delimiter '\'';;'\''; give one character$" err
 '
 
+check 'tab delimiter points to tsv' '
+	expect_code 2 heap-map -o user -k id -d "\\t" users.csv 2>err &&
+	grep_or_show "^heap-map: invalid delimiter .\\\\t.; for tab-separated input use -f tsv$" err
+'
+
+check 'delimiter only for csv' '
+	expect_code 2 heap-map -o user -k id -f tsv -d , users.csv 2>err &&
+	grep_or_show "^heap-map: -d applies only to CSV input; TSV is always tab-separated$" err &&
+	expect_code 2 heap-map -o user -k id -f ndjson -d , users.csv 2>err &&
+	grep_or_show "^heap-map: -d applies only to CSV input; JSON has no delimiter$" err
+'
+
 check 'events need a timestamp' '
 	expect_code 2 heap-map -o event -k id --event-name Signup users.csv 2>err &&
 	grep_or_show "^heap-map: events need -t COLUMN: Heap requires the time of each event$" err
