@@ -194,7 +194,26 @@ struct property_source {
 	const char *property;
 	size_t property_len;
 	const char *column;  /* NULL for a --set constant */
+	bool flattens;       /* a :json column, sent as PROPERTY.KEY */
 };
+
+/* Reject a property named like a key that the :json column of FLAT
+ * would send, because a row could then send that name twice. */
+static void
+check_flattened(const struct property_source *flat,
+    const struct property_source *other)
+{
+	size_t n = flat->property_len;
+
+	if (!flat->flattens || other->property_len <= n ||
+	    memcmp(other->property, flat->property, n) != 0 ||
+	    other->property[n] != '.')
+		return;
+	usage_hint("property '%s' may clash with the keys of the :json column "
+	    "'%s', which are sent as '%s.KEY'; give one of them another name "
+	    "with -m COLUMN=NEW_NAME", other->property, flat->column,
+	    flat->property);
+}
 
 static void
 check_properties(struct mapping *m)
@@ -206,13 +225,14 @@ check_properties(struct mapping *m)
 		for (struct rule *r = m->columns[i]->slot.rules; r; r = r->next) {
 			all = xrealloc(all, (count + 1) * sizeof *all);
 			all[count++] = (struct property_source){ r->property,
-			    r->property_len, m->columns[i]->name };
+			    r->property_len, m->columns[i]->name,
+			    r->type == TYPE_JSON };
 		}
 	}
 	for (size_t i = 0; i < m->constant_count; i++) {
 		all = xrealloc(all, (count + 1) * sizeof *all);
 		all[count++] = (struct property_source){ m->constants[i].name,
-		    m->constants[i].name_len, NULL };
+		    m->constants[i].name_len, NULL, false };
 	}
 
 	for (size_t i = 0; i < count; i++) {
@@ -232,6 +252,8 @@ check_properties(struct mapping *m)
 				usage_hint("property '%s' is set twice; give "
 				    "one a new name with -m COLUMN=NEW_NAME",
 				    all[i].property);
+		for (size_t j = 0; j < count; j++)
+			check_flattened(&all[j], &all[i]);
 	}
 	free(all);
 }

@@ -409,7 +409,8 @@ add_json(struct mapping *m, const struct target *t, struct mapping_error *err)
 	json_t *root;
 	bool ok;
 
-	root = json_loadb(f->text, f->len, JSON_DECODE_ANY, &jerr);
+	root = json_loadb(f->text, f->len,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return mapping_reject(err, f->column, "value of column '%s' "
 		    "is not valid JSON: %s", f->name, jerr.text);

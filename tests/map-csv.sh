@@ -189,6 +189,27 @@ check 'json type with arrays as json' '
 	test_cmp expect out
 '
 
+# Flattened keys must not repeat a property name, or heap-diff would
+# reject the record as having a duplicate key.
+check 'json type clash refused' '
+	printf "id,prefs,prefs.theme\nu1,\"{\"\"theme\"\":\"\"dark\"\"}\",light\n" >in.csv &&
+	expect_code 2 heap-map -o user -k id -m prefs:json -m prefs.theme in.csv >out 2>err &&
+	grep_or_show "^heap-map: property .prefs.theme. may clash with the keys of the :json column .prefs., which are sent as .prefs.KEY.; give one of them another name with -m COLUMN=NEW_NAME$" err &&
+	expect_code 2 heap-map -o user -k id -m prefs:json --set prefs.x=1 in.csv 2>err &&
+	grep_or_show "property .prefs.x. may clash" err &&
+	heap-map -q -o user -k id -m prefs:json -m prefs.theme=theme in.csv >out &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"prefs.theme\":\"dark\",\"theme\":\"light\"}}" >expect &&
+	test_cmp expect out &&
+	heap-map -q -o user -k id -m prefs:json -m prefs.theme=prefsx in.csv >/dev/null
+'
+
+check 'json type duplicate keys rejected' '
+	printf "id,doc\nu1,\"{\"\"a\"\":1,\"\"a\"\":2}\"\n" >in.csv &&
+	expect_code 1 heap-map -o user -k id -m doc:json in.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: in.csv:2:2: value of column .doc. is not valid JSON: duplicate object key" err
+'
+
 check 'keys are trimmed, not folded' '
 	printf "id,a\n  U1 ,x\n\tu2\t,y\n" >in.csv &&
 	heap-map -q -o user -k id in.csv >out &&
