@@ -127,6 +127,7 @@ struct mapping {
 	struct slot uncached_slot;  /* the plan of a field beyond the cache */
 
 	bool warned_zone;
+	bool warned_zero_date;
 	unsigned long rows_mapped;
 	unsigned long line;  /* line of the row being mapped */
 

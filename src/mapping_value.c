@@ -201,6 +201,52 @@ add_bool(struct mapping *m, const struct target *t, const char *text,
 	return true;
 }
 
+/* Return whether TEXT is MySQL's zero date, which stands for "no date"
+ * where the server allows it: 0000-00-00, with or without a zero time. */
+static bool
+is_zero_date(const char *text, size_t len)
+{
+	size_t i;
+
+	mapping_trim(&text, &len);
+	if (len < 10 || memcmp(text, "0000-00-00", 10) != 0)
+		return false;
+	if (len == 10)
+		return true;
+	if (len < 19 || (text[10] != ' ' && text[10] != 'T') ||
+	    memcmp(text + 11, "00:00:00", 8) != 0)
+		return false;
+	for (i = 19; i < len && (text[i] == '.' || text[i] == '0'); i++)
+		continue;
+	return i == len;
+}
+
+/* Send a timestamp property, or nothing for a MySQL zero date, which
+ * means NULL.  The first zero date of the run gets a warning. */
+static bool
+add_timestamp(struct mapping *m, const struct target *t,
+    struct mapping_error *err)
+{
+	const struct field *f = t->field;
+	char stamp[TIMESTAMP_LEN + 1];
+
+	if (is_zero_date(f->text, f->len)) {
+		if (!m->warned_zero_date)
+			warn("%s:%lu:%u: '%.*s' in column '%s' is a MySQL zero "
+			    "date; sending it and every zero date as NULL",
+			    m->opts.input_name, m->line, f->column,
+			    excerpt(f->text, f->len), f->text, f->name);
+		m->warned_zero_date = true;
+		if (m->opts.nulls == NULLS_EMPTY)
+			put_string(m, t, "", 0);
+		return true;
+	}
+	if (!mapping_convert_timestamp(m, f, "timestamp", stamp, err))
+		return false;
+	put_string(m, t, stamp, TIMESTAMP_LEN);
+	return true;
+}
+
 bool
 mapping_convert_timestamp(struct mapping *m, const struct field *f,
     const char *what, char out[TIMESTAMP_LEN + 1], struct mapping_error *err)
@@ -224,6 +270,11 @@ mapping_convert_timestamp(struct mapping *m, const struct field *f,
 	case TIMESTAMP_INVALID:
 		break;
 	}
+	if (is_zero_date(f->text, f->len))
+		return mapping_reject(err, f->column, "%s '%.*s' in column "
+		    "'%s' is a MySQL zero date, which is no time at all; make "
+		    "it NULL in the query, or leave such rows out", what,
+		    excerpt(f->text, f->len), f->text, f->name);
 	return mapping_reject(err, f->column, "%s '%.*s' in column '%s' is not "
 	    "a valid date and time; expected an ISO 8601 date and time, a "
 	    "date, or epoch seconds or milliseconds", what,
@@ -238,7 +289,6 @@ mapping_add_property(struct mapping *m, struct rule *r, const struct slot *s,
     const struct field *f, struct mapping_error *err)
 {
 	struct target t = { r, r->property, r->property_len, f, &r->quoted };
-	char stamp[TIMESTAMP_LEN + 1];
 
 	if (r == &m->json_default) {
 		t.name = f->name;
@@ -266,10 +316,7 @@ mapping_add_property(struct mapping *m, struct rule *r, const struct slot *s,
 	case TYPE_BOOL:
 		return add_bool(m, &t, f->text, f->len, err);
 	case TYPE_TIMESTAMP:
-		if (!mapping_convert_timestamp(m, f, "timestamp", stamp, err))
-			return false;
-		put_string(m, &t, stamp, TIMESTAMP_LEN);
-		return true;
+		return add_timestamp(m, &t, err);
 	case TYPE_JSON:
 		return add_json(m, &t, err);
 	}

@@ -389,6 +389,29 @@ check 'TSV NUL escape rejected' '
 	grep_or_show "^heap-map: in.tsv:2:2: value in column .note. contains a NUL character (U+0000)" err
 '
 
+check 'mysql zero dates are null' '
+	printf "id\tseen\tat\nu1\t0000-00-00 00:00:00\t2024-01-01 10:00:00\nu2\t2024-05-01 10:00:00\t0000-00-00\n" >in.tsv &&
+	heap-map -o user -k id -f tsv -m seen:timestamp -m at:timestamp in.tsv >out 2>err &&
+	cat >expect <<-\EOT &&
+	{"identity":"u1","properties":{"at":"2024-01-01T10:00:00.000Z"}}
+	{"identity":"u2","properties":{"seen":"2024-05-01T10:00:00.000Z"}}
+	EOT
+	test_cmp expect out &&
+	test "$(grep -c "zero date" err)" -eq 1 &&
+	grep_or_show "^heap-map: warning: in.tsv:2:2: .0000-00-00 00:00:00. in column .seen. is a MySQL zero date; sending it and every zero date as NULL$" err &&
+	heap-map -q -o user -k id -f tsv -m seen:timestamp --nulls empty in.tsv >out &&
+	head -n 1 out >first &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"seen\":\"\"}}" >expect &&
+	test_cmp expect first
+'
+
+check 'mysql zero date event rejected' '
+	printf "id\tname\tat\nu1\tE\t0000-00-00 00:00:00\n" >in.tsv &&
+	expect_code 1 heap-map -o event -k id -e name -t at -f tsv in.tsv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: in.tsv:2:3: timestamp .0000-00-00 00:00:00. in column .at. is a MySQL zero date, which is no time at all; make it NULL in the query, or leave such rows out$" err
+'
+
 check 'delimiter option' '
 	printf "id;plan\nu1;pro\n" | heap-map -q -o user -k id -d ";" >out &&
 	echo "{\"identity\":\"u1\",\"properties\":{\"plan\":\"pro\"}}" >expect &&
