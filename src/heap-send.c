@@ -83,8 +83,8 @@ usage(void)
 	    "      --max-retries N      retries of a failing request (default 8)\n"
 	    "      --retry-base-ms MS   first backoff step (default 500)\n"
 	    "      --retry-max-ms MS    longest backoff step (default 30000)\n"
-	    "      --grace SEC          wait for requests in flight after SIGINT or\n"
-	    "                           SIGTERM (default 5)\n"
+	    "      --grace SEC          wait for requests in flight after SIGINT,\n"
+	    "                           SIGTERM or SIGHUP (default 5)\n"
 	    "  -r, --rejects FILE       append rejected and failed records to FILE\n"
 	    "      --dry-run            send nothing; print the requests on stderr\n"
 	    "      --dry-run-output FILE  with --dry-run, print the requests to FILE\n"
@@ -149,6 +149,9 @@ catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closing terminal or ssh session sends SIGHUP to the whole
+	 * pipeline, and the records Heap accepted must still be printed. */
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "buf.h"
@@ -11,13 +12,19 @@
 void
 rejects_open(struct rejects *r, const char *path)
 {
+	int fd;
+
 	r->stream = NULL;
 	r->path = path;
 	r->count = 0;
 	if (path == NULL)
 		return;
 
-	r->stream = fopen(path, "a");
+	/* Rejected rows hold raw data such as emails, so a new rejects
+	 * file is readable by its owner only, like the state file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		r->stream = fdopen(fd, "a");
 	if (r->stream == NULL)
 		fatal(EXIT_INPUT, "cannot open rejects file '%s': %s", path,
 		    strerror(errno));

@@ -412,6 +412,13 @@ check 'mysql zero date event rejected' '
 	grep_or_show "^heap-map: in.tsv:2:3: timestamp .0000-00-00 00:00:00. in column .at. is a MySQL zero date, which is no time at all; make it NULL in the query, or leave such rows out$" err
 '
 
+check 'rejects file private' '
+	rm -f private.ndjson &&
+	printf "id\n\"\"\n" >in.csv &&
+	expect_code 1 heap-map -q -o user -k id -r private.ndjson in.csv >out &&
+	test "$(stat -c %a private.ndjson)" = 600
+'
+
 check 'delimiter option' '
 	printf "id;plan\nu1;pro\n" | heap-map -q -o user -k id -d ";" >out &&
 	echo "{\"identity\":\"u1\",\"properties\":{\"plan\":\"pro\"}}" >expect &&

@@ -1,6 +1,6 @@
 #!/bin/sh
-# heap-send: SIGTERM and SIGINT mid-run print every accepted record and
-# exit 5, so a rerun with the rest sends each record exactly once.
+# heap-send: SIGTERM, SIGINT and SIGHUP mid-run print every accepted
+# record and exit 5, so a rerun with the rest sends each record exactly once.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/server-lib.sh"
 
@@ -55,6 +55,22 @@ check 'rerun sends exactly the rest' '
 	jq -c . in | sort >expect &&
 	received_items >got &&
 	test_cmp expect got
+'
+
+# A closing terminal or ssh session sends SIGHUP to the whole pipeline.
+check 'SIGHUP prints accepted records' '
+	reset "[{\"delay\":0.3,\"count\":0}]" &&
+	make_users 400 | sed "s/\"u/\"h/" >hup.in
+	heap-send $common --endpoint "$SERVER_URL" -j 4 --batch-size 10 \
+		<hup.in >hup.out 2>hup.err &
+	pid=$! &&
+	wait_until "test -s hup.out" &&
+	kill -HUP $pid &&
+	expect_code 5 wait $pid &&
+	test "$(wc -l <hup.out)" -lt 400 &&
+	received_items >got &&
+	jq -c . hup.out | sort >printed &&
+	test_cmp got printed
 '
 
 check 'SIGINT while retrying exits 5' '
