@@ -84,7 +84,7 @@ struct reader;
 
 /* Open a reader on IN; NAME is used in messages ("<stdin>" for stdin).
  * Returns NULL with ERR filled when the input cannot be read at all:
- * unknown format, UTF-16, a missing or broken header row. */
+ * compressed, UTF-16 or binary data, a missing or broken header row. */
 struct reader *reader_open(FILE *in, const char *name,
     const struct reader_options *opts, struct reader_error *err);
 

@@ -196,6 +196,40 @@ test_utf16_refused(void)
 	CHECK_TEXT("\xff\xfei\0d\0\n\0", &auto_opts, want);
 	CHECK_TEXT("\xfe\xff\0i\0d\0\n", &auto_opts, want);
 	CHECK_TEXT("i\0d\0,\0n\0\n\0", &auto_opts, want);
+	CHECK_TEXT("\0i\0d\0,\0n\0\n", &auto_opts, want);
+}
+
+/* Compressed data is named by its magic bytes, with the command that
+ * decompresses it; other NUL bytes mean binary data. */
+static void
+test_binary_refused(void)
+{
+	CHECK_TEXT("\x1f\x8b\x08\0\0\0\0\0\0\x03", &auto_opts,
+	    "open 0:0: input is compressed with gzip; decompress it first, "
+	    "e.g. 'gzip -dc test | heap-map ...'\n");
+	CHECK_TEXT("\x28\xb5\x2f\xfd\x04\x58", &auto_opts,
+	    "open 0:0: input is compressed with zstd; decompress it first, "
+	    "e.g. 'zstd -dc test | heap-map ...'\n");
+	CHECK_TEXT("\xfd" "7zXZ\0\0\x04", &auto_opts,
+	    "open 0:0: input is compressed with xz; decompress it first, "
+	    "e.g. 'xz -dc test | heap-map ...'\n");
+	CHECK_TEXT("PK\x03\x04\x14\0", &auto_opts,
+	    "open 0:0: input is compressed with zip; decompress it first, "
+	    "e.g. 'unzip -p test | heap-map ...'\n");
+	CHECK_TEXT("BZh91AY&SY\x01", &auto_opts,
+	    "open 0:0: input is compressed with bzip2; decompress it first, "
+	    "e.g. 'bzip2 -dc test | heap-map ...'\n");
+	/* A header that only starts like a magic number is text. */
+	CHECK_TEXT("BZh,PK\n1,2\n", &auto_opts, "2: BZh=T1 PK=T2\n");
+	CHECK_TEXT("\x7f" "ELF\x02\x01\x01\0\0\0", &auto_opts,
+	    "open 1:0: input contains a NUL byte at line 1; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
+	CHECK_TEXT("a,b\n1,2\nx\0y,3\n", &auto_opts,
+	    "open 3:0: input contains a NUL byte at line 3; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
+	CHECK_TEXT("\x9c\x12\0\x80\x01\xfe\n", &auto_opts,
+	    "open 1:0: input contains a NUL byte at line 1; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
 }
 
 static void
@@ -841,6 +875,7 @@ main(void)
 {
 	test_format_detection();
 	test_utf16_refused();
+	test_binary_refused();
 	test_csv_samples();
 	test_csv_layout();
 	test_csv_options();
