@@ -623,6 +623,10 @@ start_reader(struct run *r, FILE *in, const char *name,
 			    err.reason);
 		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
 	}
+	/* A failed export in a pipeline without pipefail often leaves an
+	 * empty input, so warn instead of ending silently. */
+	if (reader_empty(r->reader))
+		warn("%s: input is empty; no rows to map", name);
 	columns = reader_columns(r->reader, &count);
 	if (count) {
 		note("%s: reading %s with %zu columns", name,

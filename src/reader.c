@@ -381,6 +381,9 @@ reader_open(FILE *in, const char *name, const struct reader_options *opts,
 		return NULL;
 	}
 	skip_bom(r);
+	/* Both fills return without bytes only at the end of the input,
+	 * so an empty buffer here means an empty input. */
+	r->empty = r->pos == r->end;
 
 	r->format = opts->format;
 	if (r->format == FORMAT_AUTO)
@@ -427,6 +430,12 @@ reader_columns(const struct reader *r, size_t *count)
 {
 	*count = r->ncolumns;
 	return (const char *const *)r->columns;
+}
+
+bool
+reader_empty(const struct reader *r)
+{
+	return r->empty;
 }
 
 const char *

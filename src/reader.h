@@ -101,6 +101,11 @@ enum input_format reader_format(const struct reader *r);
  * A name never contains a NUL byte, because reader_open rejects one. */
 const char *const *reader_columns(const struct reader *r, size_t *count);
 
+/* Return whether the input has no bytes, apart from a UTF-8 byte order
+ * mark.  Such an input opens as empty NDJSON unless a format is given.
+ * An input of only white space is not empty here. */
+bool reader_empty(const struct reader *r);
+
 /* Return a suggestion for the user when the input was read but
  * probably not as intended, or NULL.  A CSV
  * header that came out as one column "a;b;c" sets it in reader_open;

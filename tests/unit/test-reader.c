@@ -233,6 +233,32 @@ test_binary_refused(void)
 }
 
 static void
+test_empty_input(void)
+{
+	static const struct {
+		const char *text;
+		bool want;
+	} cases[] = {
+		{ "", true },
+		{ "\xef\xbb\xbf", true },
+		{ "\n", false },
+		{ "a\n", false },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct reader_error err;
+		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
+		struct reader *r = reader_open(in, "test", &auto_opts, &err);
+
+		CHECK(r != NULL);
+		if (r != NULL)
+			CHECK(reader_empty(r) == cases[i].want);
+		reader_free(r);
+		fclose(in);
+	}
+}
+
+static void
 test_csv_samples(void)
 {
 	/* psql --csv cannot tell NULL from '': both are unquoted empty. */
@@ -876,6 +902,7 @@ main(void)
 	test_format_detection();
 	test_utf16_refused();
 	test_binary_refused();
+	test_empty_input();
 	test_csv_samples();
 	test_csv_layout();
 	test_csv_options();

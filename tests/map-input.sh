@@ -1,0 +1,74 @@
+#!/bin/sh
+# heap-map on inputs that are not what they should be: compressed or
+# binary data, an empty input.
+. "$top_srcdir/tests/lib.sh"
+
+# rows N: a header and N user rows.
+rows() {
+	echo "id,plan,note"
+	i=1
+	while [ "$i" -le "$1" ]; do
+		echo "u$i,pro,ok"
+		i=$((i + 1))
+	done
+}
+
+check 'gzip input names the decompressor' '
+	rows 2 | gzip -c >users.csv.gz &&
+	expect_code 3 heap-map -o user -k id users.csv.gz >out 2>err &&
+	test_cmp /dev/null out &&
+	echo "heap-map: users.csv.gz: input is compressed with gzip; decompress it first, e.g. '\''gzip -dc users.csv.gz | heap-map ...'\''" >expect &&
+	test_cmp expect err
+'
+
+check 'gzip on stdin names FILE' '
+	rows 2 | gzip -c | expect_code 3 heap-map -o user -k id >out 2>err &&
+	grep_or_show "^heap-map: <stdin>: input is compressed with gzip; .*gzip -dc FILE | heap-map" err
+'
+
+check 'binary input is not UTF-16' '
+	expect_code 3 heap-map -o user -k id "$top_builddir/src/heap-map" >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show ": input contains a NUL byte at line 1; it looks like binary data, not CSV, TSV or JSON$" err &&
+	! grep -q UTF-16 err
+'
+
+check 'tar input is binary' '
+	rows 2 >users.csv &&
+	tar -cf users.tar users.csv &&
+	expect_code 3 heap-map -o user -k id users.tar >out 2>err &&
+	grep_or_show "^heap-map: users.tar:1: input contains a NUL byte at line 1; " err
+'
+
+check 'empty input warns' '
+	: >empty.csv &&
+	heap-map -o user -k id --stats stats empty.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	cat >expect <<-\EOT &&
+	heap-map: warning: empty.csv: input is empty; no rows to map
+	heap-map: read 0 rows, wrote 0 records, rejected 0
+	EOT
+	test_cmp expect err &&
+	printf "read=0\nwritten=0\nrejected=0\n" >expect &&
+	test_cmp expect stats
+'
+
+check 'empty input on stdin warns' '
+	heap-map -o user -k id </dev/null >out 2>err &&
+	grep_or_show "^heap-map: warning: <stdin>: input is empty; no rows to map$" err
+'
+
+check 'quiet mutes the empty warning' '
+	heap-map -q -o user -k id </dev/null >out 2>err &&
+	test_cmp /dev/null err
+'
+
+check 'header-only input does not warn' '
+	echo "id,plan" >header.csv &&
+	heap-map -o user -k id header.csv >out 2>err &&
+	echo "heap-map: read 0 rows, wrote 0 records, rejected 0" >expect &&
+	test_cmp expect err &&
+	expect_code 2 heap-map -o user -k nope header.csv >out 2>err
+'
+
+done_testing
