@@ -404,15 +404,22 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 	return true;
 }
 
-/* Check a decoded data row against the header and hand it out. */
+/* Check a decoded data row against the header and hand it out.  The
+ * message starts with words alone, so that heap-map's summary counts
+ * every field count under one reason. */
 static enum reader_status
 finish_row(struct reader *r, struct row *row, const char *raw,
     size_t raw_len, struct reader_error *err)
 {
 	if (r->nfields != r->ncolumns) {
+		const char *hint = r->format == FORMAT_TSV ?
+		    "check this row for a tab or line end that is not escaped "
+		    "with a backslash" :
+		    "check the delimiter (-d) or the quoting in this row";
+
 		reader_set_error(err, r->row_line, 0, raw, raw_len,
-		    "row has %zu field%s but the header has %zu",
-		    r->nfields, r->nfields == 1 ? "" : "s", r->ncolumns);
+		    "wrong number of fields: the row has %zu but the header "
+		    "has %zu; %s", r->nfields, r->ncolumns, hint);
 		return READ_BAD_ROW;
 	}
 	if (!check_fields_utf8(r, raw, raw_len, err))

@@ -71,4 +71,10 @@ check 'header-only input does not warn' '
 	expect_code 2 heap-map -o user -k nope header.csv >out 2>err
 '
 
+check 'field counts share one reason' '
+	printf "id,a,b\nu1\nu2,1\nu3,1,2,3\nu4,1,2\n" >count.csv &&
+	expect_code 1 heap-map -o user -k id count.csv >out 2>err &&
+	grep_or_show "^heap-map: read 4 rows, wrote 1 record, rejected 3 (3 wrong number of fields)$" err
+'
+
 done_testing

@@ -371,9 +371,11 @@ test_csv_bad_rows(void)
 	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
 
 	CHECK_TEXT("a,b,c,d\n1,2,3,4,5\n1,2,3,4\n1\n", &auto_opts,
-	    "bad 2:0: row has 5 fields but the header has 4\n"
+	    "bad 2:0: wrong number of fields: the row has 5 but the header "
+	    "has 4; check the delimiter (-d) or the quoting in this row\n"
 	    "3: a=T1 b=T2 c=T3 d=T4\n"
-	    "bad 4:0: row has 1 field but the header has 4\n");
+	    "bad 4:0: wrong number of fields: the row has 1 but the header "
+	    "has 4; check the delimiter (-d) or the quoting in this row\n");
 	CHECK_TEXT("a,b\n1,caf\xe9\n2,ok\n", &auto_opts,
 	    "bad 2:2: invalid UTF-8 in column 2 'b'\n3: a=T2 b=Tok\n");
 	/* Repeated and empty header names are kept; the mapping decides
@@ -457,7 +459,9 @@ test_tsv_inline(void)
 	CHECK_TEXT("a\tb\n-\tNULL\n\\N\t\n", &dash,
 	    "2: a=N b=TNULL\n3: a=TN b=T\n");
 	CHECK_TEXT("a\tb\n1\t2\t3\n4\t5", &auto_opts,
-	    "bad 2:0: row has 3 fields but the header has 2\n"
+	    "bad 2:0: wrong number of fields: the row has 3 but the header "
+	    "has 2; check this row for a tab or line end that is not "
+	    "escaped with a backslash\n"
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
