@@ -33,7 +33,7 @@ struct record {
 	size_t len;
 	bool terminated;
 	bool open_quote;
-	unsigned long newlines;  /* LF bytes inside the record */
+	unsigned long newlines;  /* line ends inside the record */
 };
 
 /* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
@@ -64,9 +64,9 @@ skip_blank_lines(struct reader *r, bool *empty_record)
 			return false;
 		c = r->buf[r->pos];
 		if (c == '\n' && r->after_cr) {
+			/* The line was counted at its CR. */
 			r->after_cr = false;
 			r->pos++;
-			r->line++;
 			continue;
 		}
 		r->after_cr = false;
@@ -76,10 +76,9 @@ skip_blank_lines(struct reader *r, bool *empty_record)
 			*empty_record = true;
 			return true;
 		}
-		if (c == '\n')
-			r->line++;
-		else
-			r->after_cr = true;
+		/* CR LF, LF and a lone CR (old Mac) each end one line. */
+		r->line++;
+		r->after_cr = c == '\r';
 		r->pos++;
 	}
 }
@@ -131,7 +130,7 @@ skip_unquoted(const char *p, size_t i, size_t n, const bool *special,
 	return i;
 }
 
-/* The same inside quotes, where only a quote or LF matters. */
+/* The same inside quotes, where only a quote or a line end matters. */
 static inline size_t
 skip_quoted(const char *p, size_t i, size_t n)
 {
@@ -139,13 +138,14 @@ skip_quoted(const char *p, size_t i, size_t n)
 		uint64_t w, match;
 
 		memcpy(&w, p + i, 8);
-		match = has_byte(w, ONES * '"') | has_byte(w, ONES * '\n');
+		match = has_byte(w, ONES * '"') | has_byte(w, ONES * '\n') |
+		    has_byte(w, ONES * '\r');
 		if (match) {
 			i += first_match(match);
 			break;
 		}
 	}
-	while (i < n && p[i] != '"' && p[i] != '\n')
+	while (i < n && p[i] != '"' && !is_newline(p[i]))
 		i++;
 	return i;
 }
@@ -261,8 +261,12 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 				if (c == '"') {
 					state = AFTER_QUOTE;
 					quotes++;
-				} else if (c == '\n')
+				} else if (c == '\r' || p[i - 1] != '\r') {
+					/* A line end; the LF of a CR LF was
+					 * counted with its CR.  I > 0 here,
+					 * after the opening quote. */
 					rec->newlines++;
+				}
 				break;
 			}
 		}
@@ -289,10 +293,8 @@ consume_record(struct reader *r, const struct record *rec)
 	r->line += rec->newlines;
 	r->pos += rec->len;
 	if (rec->terminated) {
-		if (r->buf[r->pos] == '\n')
-			r->line++;
-		else
-			r->after_cr = true;
+		r->line++;
+		r->after_cr = r->buf[r->pos] == '\r';
 		r->pos++;
 	}
 }

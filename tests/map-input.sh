@@ -1,6 +1,6 @@
 #!/bin/sh
 # heap-map on inputs that are not what they should be: compressed or
-# binary data, an empty input.
+# binary data, an empty input, old Mac line ends.
 . "$top_srcdir/tests/lib.sh"
 
 # rows N: a header and N user rows.
@@ -69,6 +69,14 @@ check 'header-only input does not warn' '
 	echo "heap-map: read 0 rows, wrote 0 records, rejected 0" >expect &&
 	test_cmp expect err &&
 	expect_code 2 heap-map -o user -k nope header.csv >out 2>err
+'
+
+check 'CR line ends count lines' '
+	printf "id,plan,seats\r\r\nu1,pro,1\ru2,free\r" >cr.csv &&
+	expect_code 1 heap-map -o user -k id cr.csv >out 2>err &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"plan\":\"pro\",\"seats\":\"1\"}}" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: cr.csv:4: wrong number of fields: the row has 2 but the header has 3; check the delimiter (-d) or the quoting in this row$" err
 '
 
 check 'field counts share one reason' '

@@ -311,6 +311,24 @@ test_csv_layout(void)
 	    "input\n");
 }
 
+/* Old Mac files end lines with a lone CR; each counts as one line, and
+ * CR LF still counts once. */
+static void
+test_csv_cr_lines(void)
+{
+	CHECK_TEXT("a,b,c\r1,2,3\r4,5\r", &auto_opts,
+	    "2: a=T1 b=T2 c=T3\n"
+	    "bad 3:0: wrong number of fields: the row has 2 but the header "
+	    "has 3; check the delimiter (-d) or the quoting in this row\n");
+	CHECK_TEXT("a,b\r1,\"x\ry\"\r\r2,3\r", &auto_opts,
+	    "2: a=T1 b=Tx\\ry\n5: a=T2 b=T3\n");
+	CHECK_TEXT("a,b\r\n1,\"x\r\ny\"\r\n2,3\r\n", &auto_opts,
+	    "2: a=T1 b=Tx\\r\\ny\n4: a=T2 b=T3\n");
+	CHECK_TEXT("a,b\n1,\"x\n\ny\"\n2,3\n", &auto_opts,
+	    "2: a=T1 b=Tx\\n\\ny\n5: a=T2 b=T3\n");
+	CHECK_TEXT("a\r1\r\r2\r", &auto_opts, "2: a=T1\n3: a=N\n4: a=T2\n");
+}
+
 static void
 test_csv_options(void)
 {
@@ -909,6 +927,7 @@ main(void)
 	test_empty_input();
 	test_csv_samples();
 	test_csv_layout();
+	test_csv_cr_lines();
 	test_csv_options();
 	test_csv_hint();
 	test_csv_bad_rows();
