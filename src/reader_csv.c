@@ -34,6 +34,9 @@ struct record {
 	bool terminated;
 	bool open_quote;
 	unsigned long newlines;  /* line ends inside the record */
+	/* NEWLINES when the last quoted field opened, so that an open quote
+	 * can be traced to its line. */
+	unsigned long quote_newlines;
 };
 
 /* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
@@ -250,12 +253,17 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 					quotes = 0;
 				} else if (is_newline(c)) {
 					goto found;
-				} else if (state == AT_FIELD_START && c == '"')
+				} else if (state == AT_FIELD_START && c == '"') {
 					state = IN_QUOTED;
-				else if (state == AT_FIELD_START)
+					rec->quote_newlines = rec->newlines;
+				} else if (state == AT_FIELD_START) {
 					state = IN_UNQUOTED;
-				else if (state == AFTER_QUOTE)
+				} else if (state == AFTER_QUOTE) {
+					/* libcsv reopens the field at a stray
+					 * quote: "6" screen */
 					state = IN_QUOTED;
+					rec->quote_newlines = rec->newlines;
+				}
 				break;
 			case IN_QUOTED:
 				if (c == '"') {
@@ -491,6 +499,38 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	return true;
 }
 
+/* Describe in ERR a quoted field of REC that is still open at the end
+ * of the input, and consume REC.  The quote made the rest of the input
+ * one field, so no later row can be read: the cause is a stray quote or
+ * an input cut short, and both are input errors. */
+static enum reader_status
+open_quote_error(struct reader *r, const struct record *rec,
+    struct reader_error *err)
+{
+	const char *p = r->buf + r->pos;
+	unsigned long opened = r->line + rec->quote_newlines;
+	unsigned long last = r->line + rec->newlines;
+	unsigned long later;
+
+	/* A line end as the last byte ends the last line; no line follows. */
+	if (rec->len > 0 && is_newline(p[rec->len - 1]) && last > opened)
+		last--;
+	later = last - opened;
+	if (later == 0)
+		reader_set_error(err, opened, 0, NULL, 0, "quoted field that "
+		    "opens on line %lu is not closed by the end of the input; "
+		    "look for a stray quote in that row, or check whether the "
+		    "input was cut short", opened);
+	else
+		reader_set_error(err, opened, 0, NULL, 0, "quoted field that "
+		    "opens on line %lu is not closed by the end of the input, "
+		    "%lu line%s later; look for a stray quote in that row, or "
+		    "check whether the input was cut short", opened, later,
+		    later == 1 ? "" : "s");
+	consume_record(r, rec);
+	return READ_FATAL;
+}
+
 bool
 csv_open(struct reader *r, struct reader_error *err)
 {
@@ -515,6 +555,10 @@ csv_open(struct reader *r, struct reader_error *err)
 	}
 	if (reader_read_failed(r, err))
 		return false;
+	if (rec.open_quote) {
+		open_quote_error(r, &rec, err);
+		return false;
+	}
 	raw = r->buf + r->pos;
 	decode_csv_record(r, &rec);
 	if (!take_header(r, raw, rec.len, err))
@@ -535,13 +579,10 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	if (rec.open_quote)
+		return open_quote_error(r, &rec, err);
 	raw = r->buf + r->pos;
 	decode_csv_record(r, &rec);
-	if (rec.open_quote) {
-		reader_set_error(err, r->row_line, 0, raw, rec.len,
-		    "quoted field is not closed before the end of the input");
-		return READ_BAD_ROW;
-	}
 	return finish_row(r, row, raw, rec.len, err);
 }
 

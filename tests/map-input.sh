@@ -1,6 +1,6 @@
 #!/bin/sh
-# heap-map on inputs that are not what they should be: compressed or
-# binary data, an empty input, old Mac line ends.
+# heap-map on inputs that are not what they should be: an unclosed
+# quote, compressed or binary data, an empty input, old Mac line ends.
 . "$top_srcdir/tests/lib.sh"
 
 # rows N: a header and N user rows.
@@ -12,6 +12,23 @@ rows() {
 		i=$((i + 1))
 	done
 }
+
+check 'stray quote is an input error' '
+	{ echo "id,plan,note"; echo "u0,pro,\"6\" screen"; rows 999 | tail -n +2; } >stray.csv &&
+	test "$(wc -l <stray.csv)" -eq 1001 &&
+	expect_code 3 heap-map -o user -k id --stats stats stray.csv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: stray.csv:2: quoted field that opens on line 2 is not closed by the end of the input, 999 lines later; look for a stray quote in that row, or check whether the input was cut short$" err &&
+	printf "read=0\nwritten=0\nrejected=0\n" >expect &&
+	test_cmp expect stats
+'
+
+check 'open quote keeps earlier records' '
+	{ rows 3; printf "u9,pro,\"cut"; } >cut.csv &&
+	expect_code 3 heap-map -q -o user -k id cut.csv >out 2>err &&
+	test "$(wc -l <out)" -eq 3 &&
+	grep_or_show "^heap-map: cut.csv:5: quoted field that opens on line 5 is not closed by the end of the input; " err
+'
 
 check 'gzip input names the decompressor' '
 	rows 2 | gzip -c >users.csv.gz &&

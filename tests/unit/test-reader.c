@@ -306,9 +306,37 @@ test_csv_layout(void)
 	    "2: a=T1\n3: a=N\n4: a=T\n");
 	CHECK_TEXT("a\r\n1\r\n\r\n2\r\n", &auto_opts,
 	    "2: a=T1\n3: a=N\n4: a=T2\n");
+}
+
+/* A quote that is never closed makes the rest of the input one field,
+ * so no later row can be read and the reader stops at the line where
+ * the quote opened. */
+static void
+test_csv_open_quote(void)
+{
 	CHECK_TEXT("a,b\n1,\"open\n", &auto_opts,
-	    "bad 2:0: quoted field is not closed before the end of the "
-	    "input\n");
+	    "fatal 2:0: quoted field that opens on line 2 is not closed by "
+	    "the end of the input; look for a stray quote in that row, or "
+	    "check whether the input was cut short\n");
+	CHECK_TEXT("a,b,c\nu1,pro,6\nu0,pro,\"6\" screen\nu2,a,b\nu3,a,b\n",
+	    &auto_opts,
+	    "2: a=Tu1 b=Tpro c=T6\n"
+	    "fatal 3:0: quoted field that opens on line 3 is not closed by "
+	    "the end of the input, 2 lines later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,b\n1,\"x\ny\"\n2,\"cut\nshort", &auto_opts,
+	    "2: a=T1 b=Tx\\ny\n"
+	    "fatal 4:0: quoted field that opens on line 4 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,b\r\n1,\"x\r\n\r\n", &auto_opts,
+	    "fatal 2:0: quoted field that opens on line 2 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,\"b\n1,2\n", &auto_opts,
+	    "open 1:0: quoted field that opens on line 1 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
 }
 
 /* Old Mac files end lines with a lone CR; each counts as one line, and
@@ -927,6 +955,7 @@ main(void)
 	test_empty_input();
 	test_csv_samples();
 	test_csv_layout();
+	test_csv_open_quote();
 	test_csv_cr_lines();
 	test_csv_options();
 	test_csv_hint();
