@@ -30,6 +30,14 @@ check 'open quote keeps earlier records' '
 	grep_or_show "^heap-map: cut.csv:5: quoted field that opens on line 5 is not closed by the end of the input; " err
 '
 
+check 'ndjson cut short is an input error' '
+	printf "{\"id\":\"u1\"}\n{\"id\":\"u2\",\"plan\":\"pr" >cut.ndjson &&
+	expect_code 3 heap-map -o user -k id cut.ndjson >out 2>err &&
+	echo "{\"identity\":\"u1\",\"properties\":{}}" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: cut.ndjson:2: invalid JSON: the input ends inside the object on its last line; check whether the input was cut short$" err
+'
+
 check 'gzip input names the decompressor' '
 	rows 2 | gzip -c >users.csv.gz &&
 	expect_code 3 heap-map -o user -k id users.csv.gz >out 2>err &&

@@ -616,7 +616,7 @@ test_json_bad_values(void)
 	    "bad 1:6: invalid JSON: invalid number\n");
 	CHECK_TEXT("{\"a\":tru}", &auto_opts,
 	    "bad 1:6: invalid JSON: expected a value\n");
-	CHECK_TEXT("{\"a\":1", &auto_opts,
+	CHECK_TEXT("{\"a\":1\n", &auto_opts,
 	    "bad 1:7: invalid JSON: unexpected end of line\n");
 	CHECK_TEXT("{\"a\":1} x", &auto_opts,
 	    "bad 1:9: invalid JSON: unexpected text after the object\n");
@@ -659,6 +659,24 @@ test_ndjson_lines(void)
 	CHECK_TEXT("{\"a\":1}\n{\"b\":\n2}\n", &auto_opts,
 	    "1: a=#1\nbad 2:6: invalid JSON: unexpected end of line\n"
 	    "bad 3:1: expected a JSON object, found a number\n");
+}
+
+/* A last line that has no line end and stops inside the object means
+ * an input cut short.  With a line end it is one bad row. */
+static void
+test_ndjson_cut_short(void)
+{
+	const char *want = "1: a=#1\nfatal 2:9: invalid JSON: the input ends "
+	    "inside the object on its last line; check whether the input "
+	    "was cut short\n";
+
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy", &auto_opts, want);
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy", &ndjson_opts, want);
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy\n", &auto_opts,
+	    "1: a=#1\nbad 2:9: invalid JSON: unexpected end of line\n");
+	CHECK_TEXT("{\"a\":1}\n{\"a\":1} x", &auto_opts,
+	    "1: a=#1\nbad 2:9: invalid JSON: unexpected text after the "
+	    "object\n");
 }
 
 static void
@@ -969,6 +987,7 @@ main(void)
 	test_json_duplicate_keys();
 	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_cut_short();
 	test_ndjson_pretty_hint();
 	test_json_array_errors();
 	test_field_positions();
