@@ -257,6 +257,7 @@ check_encoding(struct reader *r, struct reader_error *err)
 	size_t n = r->end - r->pos;
 	const char *file = strcmp(r->name, "<stdin>") == 0 ? "FILE" : r->name;
 	const unsigned char *nul;
+	const char *utf16 = NULL;
 
 	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
 		if (n < compressed[i].len ||
@@ -274,12 +275,19 @@ check_encoding(struct reader *r, struct reader_error *err)
 		return false;
 	}
 
-	if ((n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
-	    (p[0] == 0xfe && p[1] == 0xff))) || is_bare_utf16(p, n, 0) ||
-	    is_bare_utf16(p, n, 1)) {
+	/* iconv needs the byte order named when there is no byte order
+	 * mark to tell it. */
+	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+	    (p[0] == 0xfe && p[1] == 0xff)))
+		utf16 = "UTF-16";
+	else if (is_bare_utf16(p, n, 1))
+		utf16 = "UTF-16LE";
+	else if (is_bare_utf16(p, n, 0))
+		utf16 = "UTF-16BE";
+	if (utf16 != NULL) {
 		reader_set_error(err, 1, 0, NULL, 0,
 		    "input is UTF-16, but only UTF-8 can be read; "
-		    "convert it first with 'iconv -f UTF-16 -t UTF-8'");
+		    "convert it first with 'iconv -f %s -t UTF-8'", utf16);
 		return false;
 	}
 

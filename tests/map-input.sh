@@ -58,6 +58,14 @@ check 'binary input is not UTF-16' '
 	! grep -q UTF-16 err
 '
 
+check 'utf-16 without BOM names byte order' '
+	rows 2 | iconv -f UTF-8 -t UTF-16LE >le.csv &&
+	expect_code 3 heap-map -o user -k id le.csv >out 2>err &&
+	grep_or_show "^heap-map: le.csv:1: input is UTF-16, .*'\''iconv -f UTF-16LE -t UTF-8'\''$" err &&
+	iconv -f UTF-16LE -t UTF-8 le.csv | heap-map -q -o user -k id >out &&
+	test "$(wc -l <out)" -eq 2
+'
+
 check 'tar input is binary' '
 	rows 2 >users.csv &&
 	tar -cf users.tar users.csv &&
