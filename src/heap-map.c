@@ -624,8 +624,10 @@ start_reader(struct run *r, FILE *in, const char *name,
 		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
 	}
 	/* A failed export in a pipeline without pipefail often leaves an
-	 * empty input, so warn instead of ending silently. */
-	if (reader_empty(r->reader))
+	 * empty input, so warn instead of ending silently.  The other
+	 * formats stop at an empty input with an error of their own. */
+	if (reader_empty(r->reader) &&
+	    reader_format(r->reader) == FORMAT_NDJSON)
 		warn("%s: input is empty; no rows to map", name);
 	columns = reader_columns(r->reader, &count);
 	if (count) {

@@ -1130,7 +1130,9 @@ array_error(struct reader *r, struct reader_error *err, const char *reason)
 {
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
-	if (peek_token(r) < 0)
+	if (r->empty)
+		reason = "missing JSON array: the input is empty";
+	else if (peek_token(r) < 0)
 		reason = "invalid JSON: the input ends inside the array";
 	reader_set_error(err, r->line, current_column(r), NULL, 0, "%s",
 	    reason);

@@ -91,6 +91,14 @@ check 'empty input on stdin warns' '
 	grep_or_show "^heap-map: warning: <stdin>: input is empty; no rows to map$" err
 '
 
+check 'empty input with a format is an error' '
+	expect_code 3 heap-map -f json -o user -k id </dev/null >out 2>err &&
+	grep_or_show "^heap-map: <stdin>:1: missing JSON array: the input is empty$" err &&
+	! grep -q warning err &&
+	expect_code 3 heap-map -f csv -o user -k id </dev/null >out 2>err &&
+	grep_or_show "^heap-map: <stdin>:1: missing header row: the input is empty$" err
+'
+
 check 'quiet mutes the empty warning' '
 	heap-map -q -o user -k id </dev/null >out 2>err &&
 	test_cmp /dev/null err

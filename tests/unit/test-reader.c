@@ -717,6 +717,10 @@ test_json_array_errors(void)
 	    "element\n");
 	CHECK_TEXT("{\"a\":1}", &array_opts,
 	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
+	CHECK_TEXT("", &array_opts,
+	    "fatal 1:1: missing JSON array: the input is empty\n");
+	CHECK_TEXT(" \n", &array_opts,
+	    "fatal 2:1: invalid JSON: the input ends inside the array\n");
 }
 
 /* Open TEXT, which must read without errors, and return the reader. */
