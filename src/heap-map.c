@@ -727,6 +727,12 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
 	run.last_shown = run.started;
 	ok = map_rows(&run, name);
+	/* NDJSON counts every line that is not blank as read, so nothing
+	 * read from a non-empty input means only white space. */
+	if (ok && run.read == 0 && !reader_empty(run.reader) &&
+	    reader_format(run.reader) == FORMAT_NDJSON)
+		warn("%s: input contains only white space; no rows to map",
+		    name);
 	status = finish(&run, &config, ok);
 
 	msg_before_each(NULL, NULL);

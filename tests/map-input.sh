@@ -91,6 +91,16 @@ check 'empty input on stdin warns' '
 	grep_or_show "^heap-map: warning: <stdin>: input is empty; no rows to map$" err
 '
 
+check 'blank input warns' '
+	printf "\n \r\n\t\n" >blank.ndjson &&
+	heap-map -o user -k id blank.ndjson >out 2>err &&
+	cat >expect <<-\EOT &&
+	heap-map: warning: blank.ndjson: input contains only white space; no rows to map
+	heap-map: read 0 rows, wrote 0 records, rejected 0
+	EOT
+	test_cmp expect err
+'
+
 check 'empty input with a format is an error' '
 	expect_code 3 heap-map -f json -o user -k id </dev/null >out 2>err &&
 	grep_or_show "^heap-map: <stdin>:1: missing JSON array: the input is empty$" err &&
