@@ -645,6 +645,12 @@ start_reader(struct run *r, FILE *in, const char *name,
 			    err.reason);
 		fatal(EXIT_INPUT, "%s: %s", name, err.reason);
 	}
+	/* A failed export in a pipeline without pipefail often leaves an
+	 * empty input, so warn instead of ending silently.  The other
+	 * formats stop at an empty input with an error of their own. */
+	if (reader_empty(r->reader) &&
+	    reader_format(r->reader) == FORMAT_NDJSON)
+		warn("%s: input is empty; no rows to map", name);
 	columns = reader_columns(r->reader, &count);
 	if (count) {
 		note("%s: reading %s with %zu columns", name,
@@ -749,6 +755,12 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
 	run.last_shown = run.started;
 	ok = map_rows(&run, name);
+	/* NDJSON counts every line that is not blank as read, so nothing
+	 * read from a non-empty input means only white space. */
+	if (ok && run.read == 0 && !reader_empty(run.reader) &&
+	    reader_format(run.reader) == FORMAT_NDJSON)
+		warn("%s: input contains only white space; no rows to map",
+		    name);
 	status = finish(&run, &config, ok);
 
 	msg_before_each(NULL, NULL);

@@ -199,23 +199,107 @@ row_finish(struct reader *r, struct row *row, bool named_by_header)
 	row->count = r->nfields;
 }
 
-/* Reject UTF-16 whether or not it has a byte order mark.  Its ASCII
- * characters come with NUL bytes, which no UTF-8 export contains in its
- * first line. */
+/* Bytes searched for a NUL byte: the header and first rows of an
+ * export, enough to tell binary data from text. */
+#define BINARY_PROBE 8000
+
+/* Magic bytes of the compressed formats an export is often stored in,
+ * with the command that writes the decompressed data to stdout. */
+static const struct {
+	const char *magic;
+	size_t len;
+	const char *format;
+	const char *command;
+} compressed[] = {
+	{ "\x1f\x8b", 2, "gzip", "gzip -dc" },
+	{ "\x28\xb5\x2f\xfd", 4, "zstd", "zstd -dc" },
+	{ "\xfd" "7zXZ\0", 6, "xz", "xz -dc" },
+	{ "PK\x03\x04", 4, "zip", "unzip -p" },
+};
+
+/* Whether P starts a bzip2 stream: "BZh", the block size '1' to '9',
+ * then the magic of the first block or of the end of an empty stream. */
+static bool
+is_bzip2(const unsigned char *p, size_t n)
+{
+	return n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' &&
+	    p[3] <= '9' && (memcmp(p + 4, "1AY&SY", 6) == 0 ||
+	    memcmp(p + 4, "\x17rE8P\x90", 6) == 0);
+}
+
+/* Whether the N bytes at P look like UTF-16 without a byte order mark:
+ * ASCII text in which every other byte, starting at offset PARITY, is
+ * NUL.  At least two characters are needed to tell. */
+static bool
+is_bare_utf16(const unsigned char *p, size_t n, size_t parity)
+{
+	size_t units = (n < 64 ? n : 64) / 2;
+
+	if (units < 2)
+		return false;
+	for (size_t i = 0; i < units; i++) {
+		unsigned char zero = p[2 * i + parity];
+		unsigned char text = p[2 * i + 1 - parity];
+
+		if (zero != 0 || text == 0 || text >= 0x80)
+			return false;
+	}
+	return true;
+}
+
+/* Describe input that is compressed, UTF-16 or binary in ERR and
+ * return false.  Each gets its own advice, because the way to read each
+ * differs: decompress, convert or find the right file. */
 static bool
 check_encoding(struct reader *r, struct reader_error *err)
 {
 	const unsigned char *p = (const unsigned char *)r->buf + r->pos;
 	size_t n = r->end - r->pos;
-	const char *nl = memchr(p, '\n', n);
-	size_t first_line = nl ? (size_t)(nl - (const char *)p) : n;
+	const char *file = strcmp(r->name, "<stdin>") == 0 ? "FILE" : r->name;
+	const unsigned char *nul;
+	const char *utf16 = NULL;
 
-	if ((n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
-	    (p[0] == 0xfe && p[1] == 0xff))) ||
-	    memchr(p, '\0', first_line) != NULL) {
+	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
+		if (n < compressed[i].len ||
+		    memcmp(p, compressed[i].magic, compressed[i].len) != 0)
+			continue;
+		reader_set_error(err, 0, 0, NULL, 0, "input is compressed with "
+		    "%s; decompress it first, e.g. '%s %s | heap-map ...'",
+		    compressed[i].format, compressed[i].command, file);
+		return false;
+	}
+	if (is_bzip2(p, n)) {
+		reader_set_error(err, 0, 0, NULL, 0, "input is compressed with "
+		    "bzip2; decompress it first, e.g. 'bzip2 -dc %s | "
+		    "heap-map ...'", file);
+		return false;
+	}
+
+	/* iconv needs the byte order named when there is no byte order
+	 * mark to tell it. */
+	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+	    (p[0] == 0xfe && p[1] == 0xff)))
+		utf16 = "UTF-16";
+	else if (is_bare_utf16(p, n, 1))
+		utf16 = "UTF-16LE";
+	else if (is_bare_utf16(p, n, 0))
+		utf16 = "UTF-16BE";
+	if (utf16 != NULL) {
 		reader_set_error(err, 1, 0, NULL, 0,
 		    "input is UTF-16, but only UTF-8 can be read; "
-		    "convert it first with 'iconv -f UTF-16 -t UTF-8'");
+		    "convert it first with 'iconv -f %s -t UTF-8'", utf16);
+		return false;
+	}
+
+	nul = memchr(p, '\0', n < BINARY_PROBE ? n : BINARY_PROBE);
+	if (nul != NULL) {
+		unsigned long line = 1;
+
+		for (const unsigned char *q = p; q < nul; q++)
+			line += *q == '\n';
+		reader_set_error(err, line, 0, NULL, 0, "input contains a NUL "
+		    "byte at line %lu; it looks like binary data, not CSV, "
+		    "TSV or JSON", line);
 		return false;
 	}
 	return true;
@@ -305,6 +389,9 @@ reader_open(FILE *in, const char *name, const struct reader_options *opts,
 		return NULL;
 	}
 	skip_bom(r);
+	/* Both fills return without bytes only at the end of the input,
+	 * so an empty buffer here means an empty input. */
+	r->empty = r->pos == r->end;
 
 	r->format = opts->format;
 	if (r->format == FORMAT_AUTO)
@@ -351,6 +438,12 @@ reader_columns(const struct reader *r, size_t *count)
 {
 	*count = r->ncolumns;
 	return (const char *const *)r->columns;
+}
+
+bool
+reader_empty(const struct reader *r)
+{
+	return r->empty;
 }
 
 const char *

@@ -84,7 +84,7 @@ struct reader;
 
 /* Open a reader on IN; NAME is used in messages ("<stdin>" for stdin).
  * Returns NULL with ERR filled when the input cannot be read at all:
- * unknown format, UTF-16, a missing or broken header row. */
+ * compressed, UTF-16 or binary data, a missing or broken header row. */
 struct reader *reader_open(FILE *in, const char *name,
     const struct reader_options *opts, struct reader_error *err);
 
@@ -100,6 +100,11 @@ enum input_format reader_format(const struct reader *r);
  * and the caller decides whether that matters for the columns it uses.
  * A name never contains a NUL byte, because reader_open rejects one. */
 const char *const *reader_columns(const struct reader *r, size_t *count);
+
+/* Return whether the input has no bytes, apart from a UTF-8 byte order
+ * mark.  Such an input opens as empty NDJSON unless a format is given.
+ * An input of only white space is not empty here. */
+bool reader_empty(const struct reader *r);
 
 /* Return a suggestion for the user when the input was read but
  * probably not as intended, or NULL.  A CSV

@@ -33,7 +33,10 @@ struct record {
 	size_t len;
 	bool terminated;
 	bool open_quote;
-	unsigned long newlines;  /* LF bytes inside the record */
+	unsigned long newlines;  /* line ends inside the record */
+	/* NEWLINES when the last quoted field opened, so that an open quote
+	 * can be traced to its line. */
+	unsigned long quote_newlines;
 };
 
 /* RFC 4180 keeps spaces as part of a field.  libcsv trims them unless
@@ -64,9 +67,9 @@ skip_blank_lines(struct reader *r, bool *empty_record)
 			return false;
 		c = r->buf[r->pos];
 		if (c == '\n' && r->after_cr) {
+			/* The line was counted at its CR. */
 			r->after_cr = false;
 			r->pos++;
-			r->line++;
 			continue;
 		}
 		r->after_cr = false;
@@ -76,10 +79,9 @@ skip_blank_lines(struct reader *r, bool *empty_record)
 			*empty_record = true;
 			return true;
 		}
-		if (c == '\n')
-			r->line++;
-		else
-			r->after_cr = true;
+		/* CR LF, LF and a lone CR (old Mac) each end one line. */
+		r->line++;
+		r->after_cr = c == '\r';
 		r->pos++;
 	}
 }
@@ -131,7 +133,7 @@ skip_unquoted(const char *p, size_t i, size_t n, const bool *special,
 	return i;
 }
 
-/* The same inside quotes, where only a quote or LF matters. */
+/* The same inside quotes, where only a quote or a line end matters. */
 static inline size_t
 skip_quoted(const char *p, size_t i, size_t n)
 {
@@ -139,13 +141,14 @@ skip_quoted(const char *p, size_t i, size_t n)
 		uint64_t w, match;
 
 		memcpy(&w, p + i, 8);
-		match = has_byte(w, ONES * '"') | has_byte(w, ONES * '\n');
+		match = has_byte(w, ONES * '"') | has_byte(w, ONES * '\n') |
+		    has_byte(w, ONES * '\r');
 		if (match) {
 			i += first_match(match);
 			break;
 		}
 	}
-	while (i < n && p[i] != '"' && p[i] != '\n')
+	while (i < n && p[i] != '"' && !is_newline(p[i]))
 		i++;
 	return i;
 }
@@ -250,19 +253,28 @@ scan_csv_record(struct reader *r, char delim, struct record *rec)
 					quotes = 0;
 				} else if (is_newline(c)) {
 					goto found;
-				} else if (state == AT_FIELD_START && c == '"')
+				} else if (state == AT_FIELD_START && c == '"') {
 					state = IN_QUOTED;
-				else if (state == AT_FIELD_START)
+					rec->quote_newlines = rec->newlines;
+				} else if (state == AT_FIELD_START) {
 					state = IN_UNQUOTED;
-				else if (state == AFTER_QUOTE)
+				} else if (state == AFTER_QUOTE) {
+					/* libcsv reopens the field at a stray
+					 * quote: "6" screen */
 					state = IN_QUOTED;
+					rec->quote_newlines = rec->newlines;
+				}
 				break;
 			case IN_QUOTED:
 				if (c == '"') {
 					state = AFTER_QUOTE;
 					quotes++;
-				} else if (c == '\n')
+				} else if (c == '\r' || p[i - 1] != '\r') {
+					/* A line end; the LF of a CR LF was
+					 * counted with its CR.  I > 0 here,
+					 * after the opening quote. */
 					rec->newlines++;
+				}
 				break;
 			}
 		}
@@ -289,10 +301,8 @@ consume_record(struct reader *r, const struct record *rec)
 	r->line += rec->newlines;
 	r->pos += rec->len;
 	if (rec->terminated) {
-		if (r->buf[r->pos] == '\n')
-			r->line++;
-		else
-			r->after_cr = true;
+		r->line++;
+		r->after_cr = r->buf[r->pos] == '\r';
 		r->pos++;
 	}
 }
@@ -404,15 +414,22 @@ check_fields_utf8(struct reader *r, const char *raw, size_t raw_len,
 	return true;
 }
 
-/* Check a decoded data row against the header and hand it out. */
+/* Check a decoded data row against the header and hand it out.  The
+ * message starts with words alone, so that heap-map's summary counts
+ * every field count under one reason. */
 static enum reader_status
 finish_row(struct reader *r, struct row *row, const char *raw,
     size_t raw_len, struct reader_error *err)
 {
 	if (r->nfields != r->ncolumns) {
+		const char *hint = r->format == FORMAT_TSV ?
+		    "check this row for a tab or line end that is not escaped "
+		    "with a backslash" :
+		    "check the delimiter (-d) or the quoting in this row";
+
 		reader_set_error(err, r->row_line, 0, raw, raw_len,
-		    "row has %zu field%s but the header has %zu",
-		    r->nfields, r->nfields == 1 ? "" : "s", r->ncolumns);
+		    "wrong number of fields: the row has %zu but the header "
+		    "has %zu; %s", r->nfields, r->ncolumns, hint);
 		return READ_BAD_ROW;
 	}
 	if (!check_fields_utf8(r, raw, raw_len, err))
@@ -482,6 +499,38 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 	return true;
 }
 
+/* Describe in ERR a quoted field of REC that is still open at the end
+ * of the input, and consume REC.  The quote made the rest of the input
+ * one field, so no later row can be read: the cause is a stray quote or
+ * an input cut short, and both are input errors. */
+static enum reader_status
+open_quote_error(struct reader *r, const struct record *rec,
+    struct reader_error *err)
+{
+	const char *p = r->buf + r->pos;
+	unsigned long opened = r->line + rec->quote_newlines;
+	unsigned long last = r->line + rec->newlines;
+	unsigned long later;
+
+	/* A line end as the last byte ends the last line; no line follows. */
+	if (rec->len > 0 && is_newline(p[rec->len - 1]) && last > opened)
+		last--;
+	later = last - opened;
+	if (later == 0)
+		reader_set_error(err, opened, 0, NULL, 0, "quoted field that "
+		    "opens on line %lu is not closed by the end of the input; "
+		    "look for a stray quote in that row, or check whether the "
+		    "input was cut short", opened);
+	else
+		reader_set_error(err, opened, 0, NULL, 0, "quoted field that "
+		    "opens on line %lu is not closed by the end of the input, "
+		    "%lu line%s later; look for a stray quote in that row, or "
+		    "check whether the input was cut short", opened, later,
+		    later == 1 ? "" : "s");
+	consume_record(r, rec);
+	return READ_FATAL;
+}
+
 bool
 csv_open(struct reader *r, struct reader_error *err)
 {
@@ -506,6 +555,10 @@ csv_open(struct reader *r, struct reader_error *err)
 	}
 	if (reader_read_failed(r, err))
 		return false;
+	if (rec.open_quote) {
+		open_quote_error(r, &rec, err);
+		return false;
+	}
 	raw = r->buf + r->pos;
 	decode_csv_record(r, &rec);
 	if (!take_header(r, raw, rec.len, err))
@@ -526,13 +579,10 @@ csv_next(struct reader *r, struct row *row, struct reader_error *err)
 
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
+	if (rec.open_quote)
+		return open_quote_error(r, &rec, err);
 	raw = r->buf + r->pos;
 	decode_csv_record(r, &rec);
-	if (rec.open_quote) {
-		reader_set_error(err, r->row_line, 0, raw, rec.len,
-		    "quoted field is not closed before the end of the input");
-		return READ_BAD_ROW;
-	}
 	return finish_row(r, row, raw, rec.len, err);
 }
 

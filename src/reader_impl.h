@@ -62,6 +62,7 @@ struct reader {
 	size_t pos;
 	size_t end;
 	bool eof;
+	bool empty;               /* no bytes but a UTF-8 byte order mark */
 	int read_errno;
 	unsigned long line;       /* line number of buf[pos] */
 	unsigned long long base;  /* stream offset of buf[0] */

@@ -34,6 +34,7 @@ struct parser {
 	size_t name_len;
 	bool in_value;          /* parsing a value, not a key */
 	bool failed;
+	bool failed_at_end;     /* the text ended inside the object */
 	unsigned long err_line;
 	unsigned err_column;
 	char reason[200];
@@ -66,6 +67,8 @@ fail(struct parser *ps, const char *at, const char *fmt, ...)
 static bool
 fail_end(struct parser *ps)
 {
+	if (!ps->failed)
+		ps->failed_at_end = true;
 	return fail(ps, ps->end, "invalid JSON: unexpected end of %s",
 	    ps->unit);
 }
@@ -916,6 +919,19 @@ check_pretty_printed(struct reader *r, const char *text, size_t len,
 	    "converted with 'jq -c .'", line);
 }
 
+/* Describe in ERR an input that ends inside the object of its last
+ * line.  An export normally ends its last line with a line end, so
+ * such an input was probably cut short, and the rows lost with the
+ * rest of it cannot be counted as rejected. */
+static enum reader_status
+cut_short(const struct parser *ps, struct reader_error *err)
+{
+	reader_set_error(err, ps->err_line, ps->err_column, NULL, 0,
+	    "invalid JSON: the input ends inside the object on its last "
+	    "line; check whether the input was cut short");
+	return READ_FATAL;
+}
+
 enum reader_status
 ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 {
@@ -952,6 +968,8 @@ ndjson_next(struct reader *r, struct row *row, struct reader_error *err)
 
 			init_parser(&ps, r, text, len, line, 1);
 			ok = parse_row(&ps);
+			if (!ok && ps.failed_at_end && nl == NULL)
+				return cut_short(&ps, err);
 			if (!ok)
 				check_pretty_printed(r, text, len, line);
 			return finish_parse(r, &ps, ok, line, text, len, row,
@@ -1112,7 +1130,9 @@ array_error(struct reader *r, struct reader_error *err, const char *reason)
 {
 	if (reader_read_failed(r, err))
 		return READ_FATAL;
-	if (peek_token(r) < 0)
+	if (r->empty)
+		reason = "missing JSON array: the input is empty";
+	else if (peek_token(r) < 0)
 		reason = "invalid JSON: the input ends inside the array";
 	reader_set_error(err, r->line, current_column(r), NULL, 0, "%s",
 	    reason);

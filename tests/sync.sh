@@ -197,6 +197,14 @@ check 'duplicate keys counted and exit 1' '
 	grep_or_show "read 2, rejected by mapping 0, unchanged 1, duplicates 1, sent 0," err
 '
 
+check 'stray quote fails the run' '
+	printf "id,plan\nq1,\"6\" screen\nq2,pro\nq3,pro\n" >stray.csv &&
+	printf "input = stray.csv\nobject = user\nkey = id\nstate = stray.state\nmax_rejected = 5\n" >stray.conf &&
+	expect_code 3 heap-sync stray.conf 2>err &&
+	grep_or_show "^heap-map: .*stray.csv:2: quoted field that opens on line 2 is not closed" err &&
+	grep_or_show "^heap-sync: stray.conf: heap-map failed with exit status 3" err
+'
+
 check 'misspelled key names the config' '
 	sed "s/^key = id\$/key = userid/" users.conf >typo.conf &&
 	grep -q "^key = userid" typo.conf &&

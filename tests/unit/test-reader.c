@@ -195,7 +195,72 @@ test_utf16_refused(void)
 
 	CHECK_TEXT("\xff\xfei\0d\0\n\0", &auto_opts, want);
 	CHECK_TEXT("\xfe\xff\0i\0d\0\n", &auto_opts, want);
-	CHECK_TEXT("i\0d\0,\0n\0\n\0", &auto_opts, want);
+	/* Without a byte order mark the hint names the byte order. */
+	CHECK_TEXT("i\0d\0,\0n\0\n\0", &auto_opts,
+	    "open 1:0: input is UTF-16, but only UTF-8 can be read; convert "
+	    "it first with 'iconv -f UTF-16LE -t UTF-8'\n");
+	CHECK_TEXT("\0i\0d\0,\0n\0\n", &auto_opts,
+	    "open 1:0: input is UTF-16, but only UTF-8 can be read; convert "
+	    "it first with 'iconv -f UTF-16BE -t UTF-8'\n");
+}
+
+/* Compressed data is named by its magic bytes, with the command that
+ * decompresses it; other NUL bytes mean binary data. */
+static void
+test_binary_refused(void)
+{
+	CHECK_TEXT("\x1f\x8b\x08\0\0\0\0\0\0\x03", &auto_opts,
+	    "open 0:0: input is compressed with gzip; decompress it first, "
+	    "e.g. 'gzip -dc test | heap-map ...'\n");
+	CHECK_TEXT("\x28\xb5\x2f\xfd\x04\x58", &auto_opts,
+	    "open 0:0: input is compressed with zstd; decompress it first, "
+	    "e.g. 'zstd -dc test | heap-map ...'\n");
+	CHECK_TEXT("\xfd" "7zXZ\0\0\x04", &auto_opts,
+	    "open 0:0: input is compressed with xz; decompress it first, "
+	    "e.g. 'xz -dc test | heap-map ...'\n");
+	CHECK_TEXT("PK\x03\x04\x14\0", &auto_opts,
+	    "open 0:0: input is compressed with zip; decompress it first, "
+	    "e.g. 'unzip -p test | heap-map ...'\n");
+	CHECK_TEXT("BZh91AY&SY\x01", &auto_opts,
+	    "open 0:0: input is compressed with bzip2; decompress it first, "
+	    "e.g. 'bzip2 -dc test | heap-map ...'\n");
+	/* A header that only starts like a magic number is text. */
+	CHECK_TEXT("BZh,PK\n1,2\n", &auto_opts, "2: BZh=T1 PK=T2\n");
+	CHECK_TEXT("\x7f" "ELF\x02\x01\x01\0\0\0", &auto_opts,
+	    "open 1:0: input contains a NUL byte at line 1; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
+	CHECK_TEXT("a,b\n1,2\nx\0y,3\n", &auto_opts,
+	    "open 3:0: input contains a NUL byte at line 3; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
+	CHECK_TEXT("\x9c\x12\0\x80\x01\xfe\n", &auto_opts,
+	    "open 1:0: input contains a NUL byte at line 1; it looks like "
+	    "binary data, not CSV, TSV or JSON\n");
+}
+
+static void
+test_empty_input(void)
+{
+	static const struct {
+		const char *text;
+		bool want;
+	} cases[] = {
+		{ "", true },
+		{ "\xef\xbb\xbf", true },
+		{ "\n", false },
+		{ "a\n", false },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct reader_error err;
+		FILE *in = open_text(cases[i].text, strlen(cases[i].text));
+		struct reader *r = reader_open(in, "test", &auto_opts, &err);
+
+		CHECK(r != NULL);
+		if (r != NULL)
+			CHECK(reader_empty(r) == cases[i].want);
+		reader_free(r);
+		fclose(in);
+	}
 }
 
 static void
@@ -246,9 +311,55 @@ test_csv_layout(void)
 	    "2: a=T1\n3: a=N\n4: a=T\n");
 	CHECK_TEXT("a\r\n1\r\n\r\n2\r\n", &auto_opts,
 	    "2: a=T1\n3: a=N\n4: a=T2\n");
+}
+
+/* A quote that is never closed makes the rest of the input one field,
+ * so no later row can be read and the reader stops at the line where
+ * the quote opened. */
+static void
+test_csv_open_quote(void)
+{
 	CHECK_TEXT("a,b\n1,\"open\n", &auto_opts,
-	    "bad 2:0: quoted field is not closed before the end of the "
-	    "input\n");
+	    "fatal 2:0: quoted field that opens on line 2 is not closed by "
+	    "the end of the input; look for a stray quote in that row, or "
+	    "check whether the input was cut short\n");
+	CHECK_TEXT("a,b,c\nu1,pro,6\nu0,pro,\"6\" screen\nu2,a,b\nu3,a,b\n",
+	    &auto_opts,
+	    "2: a=Tu1 b=Tpro c=T6\n"
+	    "fatal 3:0: quoted field that opens on line 3 is not closed by "
+	    "the end of the input, 2 lines later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,b\n1,\"x\ny\"\n2,\"cut\nshort", &auto_opts,
+	    "2: a=T1 b=Tx\\ny\n"
+	    "fatal 4:0: quoted field that opens on line 4 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,b\r\n1,\"x\r\n\r\n", &auto_opts,
+	    "fatal 2:0: quoted field that opens on line 2 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+	CHECK_TEXT("a,\"b\n1,2\n", &auto_opts,
+	    "open 1:0: quoted field that opens on line 1 is not closed by "
+	    "the end of the input, 1 line later; look for a stray quote in "
+	    "that row, or check whether the input was cut short\n");
+}
+
+/* Old Mac files end lines with a lone CR; each counts as one line, and
+ * CR LF still counts once. */
+static void
+test_csv_cr_lines(void)
+{
+	CHECK_TEXT("a,b,c\r1,2,3\r4,5\r", &auto_opts,
+	    "2: a=T1 b=T2 c=T3\n"
+	    "bad 3:0: wrong number of fields: the row has 2 but the header "
+	    "has 3; check the delimiter (-d) or the quoting in this row\n");
+	CHECK_TEXT("a,b\r1,\"x\ry\"\r\r2,3\r", &auto_opts,
+	    "2: a=T1 b=Tx\\ry\n5: a=T2 b=T3\n");
+	CHECK_TEXT("a,b\r\n1,\"x\r\ny\"\r\n2,3\r\n", &auto_opts,
+	    "2: a=T1 b=Tx\\r\\ny\n4: a=T2 b=T3\n");
+	CHECK_TEXT("a,b\n1,\"x\n\ny\"\n2,3\n", &auto_opts,
+	    "2: a=T1 b=Tx\\n\\ny\n5: a=T2 b=T3\n");
+	CHECK_TEXT("a\r1\r\r2\r", &auto_opts, "2: a=T1\n3: a=N\n4: a=T2\n");
 }
 
 static void
@@ -311,9 +422,11 @@ test_csv_bad_rows(void)
 	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
 
 	CHECK_TEXT("a,b,c,d\n1,2,3,4,5\n1,2,3,4\n1\n", &auto_opts,
-	    "bad 2:0: row has 5 fields but the header has 4\n"
+	    "bad 2:0: wrong number of fields: the row has 5 but the header "
+	    "has 4; check the delimiter (-d) or the quoting in this row\n"
 	    "3: a=T1 b=T2 c=T3 d=T4\n"
-	    "bad 4:0: row has 1 field but the header has 4\n");
+	    "bad 4:0: wrong number of fields: the row has 1 but the header "
+	    "has 4; check the delimiter (-d) or the quoting in this row\n");
 	CHECK_TEXT("a,b\n1,caf\xe9\n2,ok\n", &auto_opts,
 	    "bad 2:2: invalid UTF-8 in column 2 'b'\n3: a=T2 b=Tok\n");
 	/* Repeated and empty header names are kept; the mapping decides
@@ -397,7 +510,9 @@ test_tsv_inline(void)
 	CHECK_TEXT("a\tb\n-\tNULL\n\\N\t\n", &dash,
 	    "2: a=N b=TNULL\n3: a=TN b=T\n");
 	CHECK_TEXT("a\tb\n1\t2\t3\n4\t5", &auto_opts,
-	    "bad 2:0: row has 3 fields but the header has 2\n"
+	    "bad 2:0: wrong number of fields: the row has 3 but the header "
+	    "has 2; check this row for a tab or line end that is not "
+	    "escaped with a backslash\n"
 	    "3: a=T4 b=T5\n");
 	CHECK_TEXT("a\n\nx\n", &tsv_opts, "2: a=T\n3: a=Tx\n");
 	CHECK_TEXT("a\tb\n\n1\t2\n", &auto_opts, "3: a=T1 b=T2\n");
@@ -506,7 +621,7 @@ test_json_bad_values(void)
 	    "bad 1:6: invalid JSON: invalid number\n");
 	CHECK_TEXT("{\"a\":tru}", &auto_opts,
 	    "bad 1:6: invalid JSON: expected a value\n");
-	CHECK_TEXT("{\"a\":1", &auto_opts,
+	CHECK_TEXT("{\"a\":1\n", &auto_opts,
 	    "bad 1:7: invalid JSON: unexpected end of line\n");
 	CHECK_TEXT("{\"a\":1} x", &auto_opts,
 	    "bad 1:9: invalid JSON: unexpected text after the object\n");
@@ -551,6 +666,24 @@ test_ndjson_lines(void)
 	    "bad 3:1: expected a JSON object, found a number\n");
 }
 
+/* A last line that has no line end and stops inside the object means
+ * an input cut short.  With a line end it is one bad row. */
+static void
+test_ndjson_cut_short(void)
+{
+	const char *want = "1: a=#1\nfatal 2:9: invalid JSON: the input ends "
+	    "inside the object on its last line; check whether the input "
+	    "was cut short\n";
+
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy", &auto_opts, want);
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy", &ndjson_opts, want);
+	CHECK_TEXT("{\"a\":1}\n{\"a\":\"xy\n", &auto_opts,
+	    "1: a=#1\nbad 2:9: invalid JSON: unexpected end of line\n");
+	CHECK_TEXT("{\"a\":1}\n{\"a\":1} x", &auto_opts,
+	    "1: a=#1\nbad 2:9: invalid JSON: unexpected text after the "
+	    "object\n");
+}
+
 static void
 test_json_array_errors(void)
 {
@@ -584,6 +717,10 @@ test_json_array_errors(void)
 	    "element\n");
 	CHECK_TEXT("{\"a\":1}", &array_opts,
 	    "fatal 1:1: invalid JSON: expected '[' to start the array\n");
+	CHECK_TEXT("", &array_opts,
+	    "fatal 1:1: missing JSON array: the input is empty\n");
+	CHECK_TEXT(" \n", &array_opts,
+	    "fatal 2:1: invalid JSON: the input ends inside the array\n");
 }
 
 /* Open TEXT, which must read without errors, and return the reader. */
@@ -841,8 +978,12 @@ main(void)
 {
 	test_format_detection();
 	test_utf16_refused();
+	test_binary_refused();
+	test_empty_input();
 	test_csv_samples();
 	test_csv_layout();
+	test_csv_open_quote();
+	test_csv_cr_lines();
 	test_csv_options();
 	test_csv_hint();
 	test_csv_bad_rows();
@@ -855,6 +996,7 @@ main(void)
 	test_json_duplicate_keys();
 	test_json_key_reuse();
 	test_ndjson_lines();
+	test_ndjson_cut_short();
 	test_ndjson_pretty_hint();
 	test_json_array_errors();
 	test_field_positions();
