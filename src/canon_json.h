@@ -1,0 +1,18 @@
+/* Canonical JSON text: one spelling for each JSON value, so values that
+ * Heap stores the same way give the same bytes to hash.  heap-diff hashes
+ * properties in this form to detect changes, and heap-map to derive
+ * idempotency keys.  Both store or send those hashes, so the form must
+ * never change between versions. */
+#ifndef HEAPSYNC_CANON_JSON_H
+#define HEAPSYNC_CANON_JSON_H
+
+#include <jansson.h>
+
+#include "buf.h"
+
+/* Append the canonical form of VALUE (borrowed) to OUT: object keys in
+ * byte order, no white space, strings as JSON literals, and each number
+ * in one spelling, so 1, 1.0 and 1e0 give "1" while "1" stays a string. */
+void canon_append(struct buf *out, const json_t *value);
+
+#endif
