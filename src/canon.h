@@ -53,11 +53,6 @@ bool record_digest_parse(struct record_digest *d, const char *line,
 /* Free what D holds; D can be parsed into again afterwards. */
 void record_digest_release(struct record_digest *d);
 
-/* Append the canonical form of VALUE (borrowed) to OUT: object keys in
- * byte order, no white space, strings as JSON literals, and each number
- * in one spelling, so 1, 1.0 and 1e0 give "1" while "1" stays a string. */
-void canon_append(struct buf *out, const json_t *value);
-
 /* Return the 64-bit hash that heap-diff uses for a record key. */
 uint64_t canon_key_hash(const char *key, size_t len);
 /* Return the 64-bit hash of a record's line exactly as read. */

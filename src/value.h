@@ -33,15 +33,23 @@ enum number_class {
  * else is a decimal.  It is converted to the nearest double, and then to
  * the shortest decimal that converts back to that double.  The decimal is
  * NUMBER_EXACT when both have the same significant digits and exponent,
- * so "12.50" (12.5) and "0.1" are exact.  Otherwise it is NUMBER_INEXACT,
- * as "0.1000000000000000055511151231257827", "12345678901234567.5" and
+ * so "12.50" (12.5) and "0.1" are exact.
+ *
+ * A decimal that is a printout of its double is NUMBER_EXACT too.  That
+ * is a decimal written with more than 17 significant digits that agrees
+ * with the exact value of the double to within one unit in its last
+ * digit, as "0.1000000000000000055511151231257827" does.  It is also any
+ * decimal within 1/256 of the gap between adjacent doubles, which takes
+ * in the 20 digits of sqlite3 -json ("19.989999999999998436" for 19.99).
+ * Other decimals are NUMBER_INEXACT, as "12345678901234567.89" and
  * "1e400" are.
  *
  * OUT receives the text with the leading '+' dropped, a 0 added before a
  * bare point and a trailing point dropped ("+.50" becomes "0.50", "1.e3"
  * becomes "1e3"), and "-0" as "0".  Other digits, trailing zeros and the
- * exponent are kept as written.  OUT is untouched unless the result is
- * NUMBER_EXACT. */
+ * exponent are kept as written, except that a printout is replaced by
+ * the shortest spelling of its double in %g form ("19.99", "1e+300").
+ * OUT is untouched unless the result is NUMBER_EXACT. */
 enum number_class number_classify(const char *text, size_t len, struct buf *out);
 
 /* Parse a boolean the way databases print them: true/false, t/f, yes/no, y/n, on/off, 1/0, any case. */

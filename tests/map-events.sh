@@ -65,6 +65,67 @@ check 'key changes with any part' '
 	test "$(sort -u k | wc -l)" -eq 6
 '
 
+check 'number spellings give one key' '
+	cat >in.csv <<-\EOT &&
+	u,ts,amount,sku
+	u1,2024-05-01T10:00:00Z,30,A-1
+	u1,2024-05-01T10:00:00Z,30.0,A-1
+	u1,2024-05-01T10:00:00Z,30.00,A-1
+	u1,2024-05-01T10:00:00Z,3e1,A-1
+	u1,2024-05-01T10:00:00Z,3.0E+1,A-1
+	EOT
+	heap-map -q -o event -k u --event-name Buy -t ts -m amount:number \
+		-m sku in.csv >out &&
+	grep_or_show "\"amount\":30.00," out &&
+	keys out >k &&
+	test "$(wc -l <k)" -eq 5 &&
+	test "$(sort -u k | wc -l)" -eq 1
+'
+
+check 'column order gives one key' '
+	printf "u,ts,amount,sku\nu1,2024-05-01T10:00:00Z,30,A-1\n" >a.csv &&
+	printf "sku,amount,ts,u\nA-1,30.00,2024-05-01T10:00:00Z,u1\n" >b.csv &&
+	printf "{\"sku\":\"A-1\",\"u\":\"u1\",\"amount\":3e1,\"ts\":\"2024-05-01T10:00:00Z\"}\n" >c.ndjson &&
+	heap-map -q -o event -k u --event-name Buy -t ts -m amount:number \
+		-m sku a.csv >out &&
+	heap-map -q -o event -k u --event-name Buy -t ts -m amount:number \
+		-m sku b.csv >>out &&
+	heap-map -q -o event -k u --event-name Buy -t ts c.ndjson >>out &&
+	grep_or_show "\"properties\":{\"sku\":\"A-1\",\"amount\":30.00}" out &&
+	keys out >k &&
+	test "$(wc -l <k)" -eq 3 &&
+	test "$(sort -u k | wc -l)" -eq 1
+'
+
+check 'different values give different keys' '
+	cat >in.csv <<-\EOT &&
+	u,ts,amount
+	u1,2024-05-01T10:00:00Z,30
+	u1,2024-05-01T10:00:00Z,30.5
+	u1,2024-05-01T10:00:00Z,-30
+	u1,2024-05-01T10:00:00Z,300
+	u1,2024-05-01T10:00:00Z,0.30
+	EOT
+	heap-map -q -o event -k u --event-name Buy -t ts -m amount:number \
+		in.csv >out &&
+	heap-map -q -o event -k u --event-name Buy -t ts -m amount:string \
+		in.csv >>out &&
+	keys out >k &&
+	test "$(wc -l <k)" -eq 10 &&
+	test "$(sort -u k | wc -l)" -eq 10
+'
+
+# A derived key must not change between versions: a changed key makes
+# heap-diff pass the event again and Heap store it twice.
+check 'derived key is pinned' '
+	printf "u,ts,sku,amount\nu1,2024-05-01T10:00:00Z,A-1,19.99\n" >in.csv &&
+	heap-map -q -o event -k u --event-name Buy -t ts -m sku \
+		-m amount:number in.csv >out &&
+	keys out >k &&
+	echo 3f224f869b318ea72a0b46c05cea8ccf >expect &&
+	test_cmp expect k
+'
+
 check 'same instant in two forms' '
 	printf "u,ts\nu1,2024-05-01T12:00:00+02:00\nu1,2024-05-01 10:00:00Z\n" >in.csv &&
 	heap-map -q -o event -k u --event-name Visit -t ts in.csv >out &&

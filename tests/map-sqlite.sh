@@ -75,4 +75,28 @@ check 'sqlite NULL key rejected' '
 	grep_or_show "^heap-map: <stdin>:3:1: account_id is empty (NULL)$" err
 '
 
+check 'sqlite -json REALs are numbers in their shortest spelling' '
+	sqlite3 shop.db <<-\SQL &&
+	CREATE TABLE prices (id TEXT, b REAL, c REAL, d TEXT);
+	INSERT INTO prices VALUES
+		('\''x'\'', 19.99, 1234.56, '\''12345678901234567.89'\''),
+		('\''y'\'', -0.1, 6.02214076e23, '\''1.5'\''),
+		('\''z'\'', 2.5, 1.5e-7, '\''-19.989999999999998436'\'');
+	SQL
+	sqlite3 -json shop.db "SELECT * FROM prices ORDER BY rowid" >prices.json &&
+	grep_or_show "\"b\":19.989999999999998436,\"c\":1234.5599999999999454" prices.json &&
+	heap-map -q -o user -k id -m b:number -m c:number -m d:number prices.json >out &&
+	cat >expect <<-\EOT &&
+	{"identity":"x","properties":{"b":19.99,"c":1234.56,"d":"12345678901234567.89"}}
+	{"identity":"y","properties":{"b":-0.1,"c":6.02214076e+23,"d":1.5}}
+	{"identity":"z","properties":{"b":2.5,"c":1.5e-07,"d":-19.99}}
+	EOT
+	test_cmp expect out &&
+	expect_code 1 heap-map -o user -k id -m b:number -m c:number \
+		-m d:number --big-numbers reject prices.json >out 2>err &&
+	sed -n 2,3p expect >expect.kept &&
+	test_cmp expect.kept out &&
+	grep_or_show "number '\''12345678901234567.89'\'' in column '\''d'\''" err
+'
+
 done_testing

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "canon_json.h"
 #include "msg.h"
 #include "tap.h"
 
