@@ -162,6 +162,42 @@ check 'quiet run prints nothing' '
 	test ! -s err
 '
 
+check 'stages found next to heap-sync' '
+	cron_path=/usr/bin:/bin &&
+	if env -i PATH=$cron_path sh -c "command -v heap-diff" >/dev/null; then
+		echo "heap-diff is on $cron_path, so this test cannot tell" &&
+		exit 1
+	fi &&
+	mkdir -p prefix/bin links &&
+	cp "$top_srcdir/scripts/heap-sync" prefix/bin/ &&
+	for stage in heap-map heap-diff heap-send; do
+		ln -s "$(command -v $stage)" prefix/bin/$stage
+	done &&
+	printf "input = users.csv\nobject = user\nkey = id\nstate = cron.state\n" >cron.conf &&
+	env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" HEAP_APP_ID=test-app \
+		"$PWD/prefix/bin/heap-sync" cron.conf 2>err &&
+	grep_or_show "read 2, .* sent 2," err &&
+	ln -s ../prefix/bin/heap-sync links/heap-sync &&
+	env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" HEAP_APP_ID=test-app \
+		links/heap-sync --full cron.conf 2>err &&
+	grep_or_show "read 2, .* sent 2," err &&
+	(cd prefix/bin && env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" \
+		HEAP_APP_ID=test-app sh heap-sync ../../cron.conf) 2>err &&
+	grep_or_show "read 2, .* unchanged 2," err
+'
+
+check 'missing stage is named' '
+	mkdir -p partial/bin &&
+	cp "$top_srcdir/scripts/heap-sync" partial/bin/ &&
+	ln -s "$(command -v heap-map)" partial/bin/heap-map &&
+	printf "input = users.csv\nobject = user\nkey = id\nstate = partial.state\n" >partial.conf &&
+	expect_code 3 env -i PATH=/usr/bin:/bin HEAP_APP_ID=test-app \
+		partial/bin/heap-sync partial.conf 2>err &&
+	grep_or_show "^heap-sync: partial.conf: program .heap-diff. not found in .*partial/bin. or on PATH ./usr/bin:/bin.; install it" err &&
+	! grep "cannot create state" err &&
+	test ! -e partial.state.lock
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
