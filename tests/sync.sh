@@ -198,6 +198,14 @@ check 'missing stage is named' '
 	test ! -e partial.state.lock
 '
 
+check 'state in a missing folder' '
+	mkdir -p conf &&
+	printf "input = ../users.csv\nobject = user\nkey = id\nstate = ../nodir/u.state\n" >conf/nodir.conf &&
+	expect_code 3 heap-sync conf/nodir.conf 2>err &&
+	grep_or_show "^heap-sync: nodir.conf: folder .*/nodir. of state .\.\./nodir/u.state. does not exist" err &&
+	test "$(wc -l <err)" -eq 1
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
