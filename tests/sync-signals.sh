@@ -68,4 +68,39 @@ else
 	skip 'sigint to heap-sync waits for commit' 'env has no --default-signal'
 fi
 
+printf 'id,plan\nw1,pro\n' >wait.csv
+printf 'input = wait.csv\nobject = user\nkey = id\nstate = wait.state\n' >wait.conf
+
+check 'sigterm while waiting for the lock' '
+	exec 7>>wait.state.lock &&
+	flock -n 7 &&
+	{ heap-sync --wait 60 wait.conf 2>err & } &&
+	pid=$! &&
+	tries=300 &&
+	until flock_pid=$(pgrep -P "$pid" flock); do
+		tries=$((tries - 1))
+		if [ "$tries" -le 0 ]; then
+			echo "heap-sync started no flock to wait for the lock"
+			exit 1
+		fi
+		sleep 0.1
+	done &&
+	kill -TERM "$pid" &&
+	set +e && wait "$pid"; status=$? && set -e &&
+	echo "heap-sync exited with status $status" &&
+	test "$status" -eq 5 &&
+	grep_or_show "^heap-sync: wait.conf: interrupted by SIGTERM before anything was sent" err &&
+	tries=50 &&
+	while kill -0 "$flock_pid" 2>/dev/null; do
+		tries=$((tries - 1))
+		if [ "$tries" -le 0 ]; then
+			echo "flock $flock_pid still runs after heap-sync exited"
+			exit 1
+		fi
+		sleep 0.1
+	done &&
+	exec 7>&- &&
+	test ! -e wait.state
+'
+
 done_testing
