@@ -162,6 +162,14 @@ check 'quiet run prints nothing' '
 	test ! -s err
 '
 
+check 'quiet run prints the summary on failure' '
+	printf "id,plan\nq1,pro\nq1,free\n" >qdup.csv &&
+	printf "input = qdup.csv\nobject = user\nkey = id\nstate = qdup.state\n" >qdup.conf &&
+	expect_code 1 heap-sync -q qdup.conf >out 2>err &&
+	test ! -s out &&
+	grep_or_show "^heap-sync: qdup.conf: read 2, .*duplicates 1, sent 1," err
+'
+
 check 'stages found next to heap-sync' '
 	cron_path=/usr/bin:/bin &&
 	if env -i PATH=$cron_path sh -c "command -v heap-diff" >/dev/null; then
