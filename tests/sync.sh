@@ -214,6 +214,23 @@ check 'state in a missing folder' '
 	test "$(wc -l <err)" -eq 1
 '
 
+cat >quoted.conf <<'EOF'
+input = "users.csv"
+object = user
+key = 'id'
+state = "quoted.state"
+app_id = "quoted-app"
+set = "plan2=x"
+set = 'tier'='gold'
+EOF
+check 'quoted values lose their quotes' '
+	run_sync --dry-run quoted.conf >requests &&
+	grep_or_show "\"app_id\":\"quoted-app\"" requests &&
+	grep_or_show "\"identity\":\"u1\"" requests &&
+	grep_or_show "\"plan2\":\"x\"" requests &&
+	grep_or_show "\".tier.\":\".gold.\"" requests
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
