@@ -231,6 +231,20 @@ check 'quoted values lose their quotes' '
 	grep_or_show "\".tier.\":\".gold.\"" requests
 '
 
+check 'lock held after its run exited' '
+	sh -c "exit 0" & dead=$! &&
+	wait "$dead" &&
+	echo "pid $dead on $(uname -n) since then: gone.conf" >state/users.state.lock &&
+	exec 7>>state/users.state.lock &&
+	flock -n 7 &&
+	expect_code 3 heap-sync users.conf 2>err &&
+	grep_or_show "locked by another run (pid $dead on .* since then: gone.conf, which has exited; its stages may still be running); use --wait" err &&
+	echo "pid $$ on $(uname -n) since then: live.conf" >state/users.state.lock &&
+	expect_code 3 heap-sync users.conf 2>err &&
+	grep_or_show "locked by another run (pid $$ on .* since then: live.conf); use --wait" err &&
+	exec 7>&-
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
