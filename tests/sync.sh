@@ -162,6 +162,89 @@ check 'quiet run prints nothing' '
 	test ! -s err
 '
 
+check 'quiet run prints the summary on failure' '
+	printf "id,plan\nq1,pro\nq1,free\n" >qdup.csv &&
+	printf "input = qdup.csv\nobject = user\nkey = id\nstate = qdup.state\n" >qdup.conf &&
+	expect_code 1 heap-sync -q qdup.conf >out 2>err &&
+	test ! -s out &&
+	grep_or_show "^heap-sync: qdup.conf: read 2, .*duplicates 1, sent 1," err
+'
+
+check 'stages found next to heap-sync' '
+	cron_path=/usr/bin:/bin &&
+	if env -i PATH=$cron_path sh -c "command -v heap-diff" >/dev/null; then
+		echo "heap-diff is on $cron_path, so this test cannot tell" &&
+		exit 1
+	fi &&
+	mkdir -p prefix/bin links &&
+	cp "$top_srcdir/scripts/heap-sync" prefix/bin/ &&
+	for stage in heap-map heap-diff heap-send; do
+		ln -s "$(command -v $stage)" prefix/bin/$stage
+	done &&
+	printf "input = users.csv\nobject = user\nkey = id\nstate = cron.state\n" >cron.conf &&
+	env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" HEAP_APP_ID=test-app \
+		"$PWD/prefix/bin/heap-sync" cron.conf 2>err &&
+	grep_or_show "read 2, .* sent 2," err &&
+	ln -s ../prefix/bin/heap-sync links/heap-sync &&
+	env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" HEAP_APP_ID=test-app \
+		links/heap-sync --full cron.conf 2>err &&
+	grep_or_show "read 2, .* sent 2," err &&
+	(cd prefix/bin && env -i PATH=$cron_path HEAP_ENDPOINT="$HEAP_ENDPOINT" \
+		HEAP_APP_ID=test-app sh heap-sync ../../cron.conf) 2>err &&
+	grep_or_show "read 2, .* unchanged 2," err
+'
+
+check 'missing stage is named' '
+	mkdir -p partial/bin &&
+	cp "$top_srcdir/scripts/heap-sync" partial/bin/ &&
+	ln -s "$(command -v heap-map)" partial/bin/heap-map &&
+	printf "input = users.csv\nobject = user\nkey = id\nstate = partial.state\n" >partial.conf &&
+	expect_code 3 env -i PATH=/usr/bin:/bin HEAP_APP_ID=test-app \
+		partial/bin/heap-sync partial.conf 2>err &&
+	grep_or_show "^heap-sync: partial.conf: program .heap-diff. not found in .*partial/bin. or on PATH ./usr/bin:/bin.; install it" err &&
+	! grep "cannot create state" err &&
+	test ! -e partial.state.lock
+'
+
+check 'state in a missing folder' '
+	mkdir -p conf &&
+	printf "input = ../users.csv\nobject = user\nkey = id\nstate = ../nodir/u.state\n" >conf/nodir.conf &&
+	expect_code 3 heap-sync conf/nodir.conf 2>err &&
+	grep_or_show "^heap-sync: nodir.conf: folder .*/nodir. of state .\.\./nodir/u.state. does not exist" err &&
+	test "$(wc -l <err)" -eq 1
+'
+
+cat >quoted.conf <<'EOF'
+input = "users.csv"
+object = user
+key = 'id'
+state = "quoted.state"
+app_id = "quoted-app"
+set = "plan2=x"
+set = 'tier'='gold'
+EOF
+check 'quoted values lose their quotes' '
+	run_sync --dry-run quoted.conf >requests &&
+	grep_or_show "\"app_id\":\"quoted-app\"" requests &&
+	grep_or_show "\"identity\":\"u1\"" requests &&
+	grep_or_show "\"plan2\":\"x\"" requests &&
+	grep_or_show "\".tier.\":\".gold.\"" requests
+'
+
+check 'lock held after its run exited' '
+	sh -c "exit 0" & dead=$! &&
+	wait "$dead" &&
+	echo "pid $dead on $(uname -n) since then: gone.conf" >state/users.state.lock &&
+	exec 7>>state/users.state.lock &&
+	flock -n 7 &&
+	expect_code 3 heap-sync users.conf 2>err &&
+	grep_or_show "locked by another run (pid $dead on .* since then: gone.conf, which has exited; its stages may still be running); use --wait" err &&
+	echo "pid $$ on $(uname -n) since then: live.conf" >state/users.state.lock &&
+	expect_code 3 heap-sync users.conf 2>err &&
+	grep_or_show "locked by another run (pid $$ on .* since then: live.conf); use --wait" err &&
+	exec 7>&-
+'
+
 check 'locked state exits with the holder' '
 	echo "pid 1 on testhost since then: other.conf" >state/users.state.lock &&
 	flock state/users.state.lock sleep 3 &
