@@ -153,8 +153,10 @@ dump_file(const char *name, const struct reader_options *opts)
 	free(got_); \
 } while (0)
 
-static const struct reader_options auto_opts = { FORMAT_AUTO, 0, NULL,
-	ARRAYS_JOIN };
+static const struct reader_options auto_opts = {
+	.format = FORMAT_AUTO, .delimiter = 0, .null_string = NULL,
+	.arrays = ARRAYS_JOIN
+};
 
 static void
 test_format_detection(void)
@@ -365,11 +367,19 @@ test_csv_cr_lines(void)
 static void
 test_csv_options(void)
 {
-	struct reader_options semi = { FORMAT_CSV, ';', NULL, ARRAYS_JOIN };
-	struct reader_options null_word = { FORMAT_CSV, 0, "\\N",
-		ARRAYS_JOIN };
+	struct reader_options semi = {
+		.format = FORMAT_CSV, .delimiter = ';', .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
+	struct reader_options null_word = {
+		.format = FORMAT_CSV, .delimiter = 0, .null_string = "\\N",
+		.arrays = ARRAYS_JOIN
+	};
 
-	struct reader_options quote = { FORMAT_CSV, '"', NULL, ARRAYS_JOIN };
+	struct reader_options quote = {
+		.format = FORMAT_CSV, .delimiter = '"', .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
 
 	CHECK_TEXT("a;b\n1,5;2\n", &semi, "2: a=T1,5 b=T2\n");
 	CHECK_TEXT("a;b\n\"x;y\";\"\"\n", &semi, "2: a=Tx;y b=T\n");
@@ -385,7 +395,10 @@ test_csv_options(void)
 static void
 test_csv_hint(void)
 {
-	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
+	struct reader_options csv_opts = {
+		.format = FORMAT_CSV, .delimiter = 0, .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
 	struct reader_error err;
 	FILE *in = open_text(S("a;b;c\n1;2;3\n"));
 	struct reader *r = reader_open(in, "test", &auto_opts, &err);
@@ -419,7 +432,10 @@ test_csv_hint(void)
 static void
 test_csv_bad_rows(void)
 {
-	struct reader_options csv_opts = { FORMAT_CSV, 0, NULL, ARRAYS_JOIN };
+	struct reader_options csv_opts = {
+		.format = FORMAT_CSV, .delimiter = 0, .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
 
 	CHECK_TEXT("a,b,c,d\n1,2,3,4,5\n1,2,3,4\n1\n", &auto_opts,
 	    "bad 2:0: wrong number of fields: the row has 5 but the header "
@@ -471,8 +487,10 @@ test_header_names(void)
 static void
 test_tsv_samples(void)
 {
-	struct reader_options only_backslash_n = { FORMAT_AUTO, 0, "\\N",
-		ARRAYS_JOIN };
+	struct reader_options only_backslash_n = {
+		.format = FORMAT_AUTO, .delimiter = 0, .null_string = "\\N",
+		.arrays = ARRAYS_JOIN
+	};
 
 	CHECK_FILE("mysql-batch.tsv", &auto_opts,
 	    "2: id=T1 name=Talice plan=Tpro note=Ttab\\there\\nnew line "
@@ -500,8 +518,14 @@ test_tsv_samples(void)
 static void
 test_tsv_inline(void)
 {
-	struct reader_options dash = { FORMAT_TSV, 0, "-", ARRAYS_JOIN };
-	struct reader_options tsv_opts = { FORMAT_TSV, 0, NULL, ARRAYS_JOIN };
+	struct reader_options dash = {
+		.format = FORMAT_TSV, .delimiter = 0, .null_string = "-",
+		.arrays = ARRAYS_JOIN
+	};
+	struct reader_options tsv_opts = {
+		.format = FORMAT_TSV, .delimiter = 0, .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
 
 	CHECK_TEXT("a\tb\r\n1\t2\r\n3\t\r\n", &auto_opts,
 	    "2: a=T1 b=T2\n3: a=T3 b=T\n");
@@ -521,10 +545,14 @@ test_tsv_inline(void)
 	CHECK_TEXT("a\ta\n1\t2\n", &auto_opts, "2: a=T1 a=T2\n");
 }
 
-static const struct reader_options json_opts = { FORMAT_AUTO, 0, NULL,
-	ARRAYS_JSON };
-static const struct reader_options ndjson_opts = { FORMAT_NDJSON, 0, NULL,
-	ARRAYS_JOIN };
+static const struct reader_options json_opts = {
+	.format = FORMAT_AUTO, .delimiter = 0, .null_string = NULL,
+	.arrays = ARRAYS_JSON
+};
+static const struct reader_options ndjson_opts = {
+	.format = FORMAT_NDJSON, .delimiter = 0, .null_string = NULL,
+	.arrays = ARRAYS_JOIN
+};
 
 static void
 test_json_samples(void)
@@ -687,8 +715,10 @@ test_ndjson_cut_short(void)
 static void
 test_json_array_errors(void)
 {
-	struct reader_options array_opts = { FORMAT_JSON, 0, NULL,
-		ARRAYS_JOIN };
+	struct reader_options array_opts = {
+		.format = FORMAT_JSON, .delimiter = 0, .null_string = NULL,
+		.arrays = ARRAYS_JOIN
+	};
 
 	CHECK_TEXT("[]", &auto_opts, "");
 	CHECK_TEXT(" [ ]\n\n", &auto_opts, "");
