@@ -123,6 +123,21 @@ grep_or_show() {
 	fi
 }
 
+# wait_until COMMAND [SECONDS]: run COMMAND every 0.1 s until it
+# succeeds; fail after SECONDS (default 20).  Tests use it in place of
+# fixed sleeps, which break under valgrind.
+wait_until() {
+	tries=$(( ${2:-20} * 10 ))
+	until eval "$1"; do
+		tries=$((tries - 1))
+		if [ "$tries" -le 0 ]; then
+			echo "timed out waiting for: $1" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
 # free_port: print a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -95,18 +95,3 @@ same_lines() {
 	sort "$2" >"$2.sorted" &&
 	test_cmp "$1.sorted" "$2.sorted"
 }
-
-# wait_until COMMAND [SECONDS]: run COMMAND every 0.1 s until it
-# succeeds; fail after SECONDS (default 20).  Tests use it in place of
-# fixed sleeps, which break under valgrind.
-wait_until() {
-	tries=$(( ${2:-20} * 10 ))
-	until eval "$1"; do
-		tries=$((tries - 1))
-		if [ "$tries" -le 0 ]; then
-			echo "timed out waiting for: $1" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}

@@ -94,15 +94,7 @@ received_count() {
 # wait_received COUNT: wait up to 30 s until the server has accepted
 # COUNT items, so that a signal lands mid-run on a slow machine too.
 wait_received() {
-	tries=300
-	until [ "$(received_count)" -ge "$1" ]; do
-		tries=$((tries - 1))
-		if [ "$tries" -le 0 ]; then
-			echo "timed out: the server has $(received_count) items, expected $1" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_until "[ \"\$(received_count)\" -ge $1 ]" 30
 }
 
 # expect_received ENDPOINT EXPECTED_FILE [FROM_LINE]: compare what the
