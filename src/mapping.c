@@ -129,6 +129,7 @@ add_rule(struct mapping *m, const char *option, const char *spec)
 	r->property_len = strlen(r->property);
 	props_quote_name(&r->quoted, r->property, r->property_len);
 	r->type = type;
+	m->has_json |= type == TYPE_JSON;
 	*c->last_rule = r;
 	c->last_rule = &r->next;
 	return c;
@@ -640,6 +641,51 @@ stop_at_reserved(struct mapping *m, struct mapping_error *err)
 	return false;
 }
 
+void
+mapping_note_name(struct mapping *m, const char *name, size_t len)
+{
+	if (m->name_count == m->name_cap) {
+		m->name_cap = m->name_cap ? 2 * m->name_cap : 64;
+		m->name_offsets = xrealloc(m->name_offsets,
+		    m->name_cap * sizeof *m->name_offsets);
+	}
+	m->name_offsets[m->name_count++] = m->row_names.len;
+	buf_add(&m->row_names, name, len);
+	buf_addc(&m->row_names, '\0');
+}
+
+static const char *sorted_names;
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(sorted_names + *(const size_t *)a,
+	    sorted_names + *(const size_t *)b);
+}
+
+/* Reject a row that would send a property name twice: a :json value
+ * can flatten to the name of another property, and heap-diff rejects a
+ * record with a repeated key. */
+static bool
+check_row_names(struct mapping *m, struct mapping_error *err)
+{
+	const char *names = m->row_names.data;
+
+	sorted_names = names;
+	qsort(m->name_offsets, m->name_count, sizeof *m->name_offsets,
+	    compare_names);
+	for (size_t i = 1; i < m->name_count; i++) {
+		const char *name = names + m->name_offsets[i];
+
+		if (strcmp(names + m->name_offsets[i - 1], name) == 0)
+			return mapping_reject(err, 0, "property '%s' would be "
+			    "sent twice in one record, once from a json-typed "
+			    "column; give one of its columns another name with "
+			    "-m or --rename", name);
+	}
+	return true;
+}
+
 /* Find the plan for field F, the field at position I of the row.  The
  * result stays valid until the next call. */
 static const struct slot *
@@ -675,6 +721,8 @@ add_properties(struct mapping *m, const struct row *row,
     struct row_keys *keys, struct mapping_error *err)
 {
 	props_begin(&m->props);
+	buf_reset(&m->row_names);
+	m->name_count = 0;
 	for (size_t i = 0; i < row->count; i++) {
 		const struct field *f = &row->fields[i];
 		const struct slot *s = field_slot(m, f, i);
@@ -700,9 +748,11 @@ add_properties(struct mapping *m, const struct row *row,
 
 		props_add_quoted_name(&m->props, k->quoted.data, k->quoted.len);
 		props_add_string(&m->props, k->value, k->value_len);
+		if (m->has_json)
+			mapping_note_name(m, k->name, k->name_len);
 	}
 	props_end(&m->props);
-	return true;
+	return !m->has_json || check_row_names(m, err);
 }
 
 /* Check a key-like field: present, not null, trimmed, not empty, and at
@@ -901,6 +951,8 @@ mapping_free(struct mapping *m)
 	}
 	free(m->default_rules);
 	free(m->slots);
+	buf_release(&m->row_names);
+	free(m->name_offsets);
 	for (size_t i = 0; i < m->warned_count; i++)
 		free(m->warned_names[i]);
 	for (size_t i = 0; i < CACHED_FIELDS; i++) {

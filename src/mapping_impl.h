@@ -136,7 +136,17 @@ struct mapping {
 	struct buf canonical;
 	struct buf json_name;
 	struct buf json_text;
+
+	/* With a :json rule the data decides the property names, so each
+	 * row's names are kept (NUL-separated) to find one sent twice. */
+	bool has_json;
+	struct buf row_names;
+	size_t *name_offsets;
+	size_t name_count, name_cap;
 };
+
+/* Remember NAME for the duplicate check of the row, when it is on. */
+void mapping_note_name(struct mapping *m, const char *name, size_t len);
 
 /* The fields of one row that make the record's top-level keys. */
 struct row_keys {

@@ -88,6 +88,8 @@ struct target {
 static void
 add_target_name(struct mapping *m, const struct target *t)
 {
+	if (m->has_json)
+		mapping_note_name(m, t->name, t->name_len);
 	if (t->quoted)
 		props_add_quoted_name(&m->props, t->quoted->data,
 		    t->quoted->len);
@@ -456,8 +458,10 @@ add_json(struct mapping *m, const struct target *t, struct mapping_error *err)
 	json_t *root;
 	bool ok;
 
+	/* JSON_ALLOW_NUL lets add_string reject a NUL with its own message
+	 * rather than jansson's, which names a jansson flag. */
 	root = json_loadb(f->text, f->len,
-	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (root == NULL)
 		return mapping_reject(err, f->column, "value of column '%s' "
 		    "is not valid JSON: %s", f->name, jerr.text);

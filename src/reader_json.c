@@ -675,6 +675,12 @@ parse_key(struct parser *ps, size_t parent, size_t *index)
 	if (!parse_string(ps, &r->names))
 		return false;
 	len = r->names.len - off;
+	/* A NUL would reach the record as a property name, which heap-diff
+	 * and heap-send (through jansson) cannot read. */
+	if (memchr(r->names.data + off, '\0', len))
+		return fail(ps, at, "key contains a NUL character (U+0000), "
+		    "which heap-diff and heap-send cannot read; rename it in "
+		    "the query");
 	arena_addc(&r->names, '\0');
 
 	hash = hash_name(r->names.data + off, len);

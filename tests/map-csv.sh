@@ -210,6 +210,22 @@ check 'json type duplicate keys rejected' '
 	grep_or_show "^heap-map: in.csv:2:2: value of column .doc. is not valid JSON: duplicate object key" err
 '
 
+check 'json type clash found per row' '
+	printf "id,prefs,prefs.theme\nu1,\"{\"\"theme\"\":\"\"dark\"\"}\",light\nu2,\"{\"\"x\"\":1}\",light\nu3,\"{\"\"a\"\":{\"\"b\"\":1},\"\"a.b\"\":2}\",z\n" >in.csv &&
+	expect_code 1 heap-map -o user -k id --rename prefs:json=prefs in.csv >out 2>err &&
+	echo "{\"identity\":\"u2\",\"properties\":{\"prefs.x\":1,\"prefs.theme\":\"light\"}}" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.csv:2: property .prefs.theme. would be sent twice in one record, once from a json-typed column; give one of its columns another name with -m or --rename$" err &&
+	grep_or_show "^heap-map: in.csv:4: property .prefs.a.b. would be sent twice" err
+'
+
+check 'json type nul rejected by column' '
+	printf "id,doc\nu1,\"{\"\"s\"\":\"\"a\\\\u0000b\"\"}\"\n" >in.csv &&
+	expect_code 1 heap-map -o user -k id -m doc:json in.csv >out 2>err &&
+	grep_or_show "^heap-map: in.csv:2:2: value in column .doc. contains a NUL character (U+0000)" err &&
+	! grep JSON_ALLOW_NUL err
+'
+
 check 'keys are trimmed, not folded' '
 	printf "id,a\n  U1 ,x\n\tu2\t,y\n" >in.csv &&
 	heap-map -q -o user -k id in.csv >out &&

@@ -185,6 +185,17 @@ check 'nul characters rejected' '
 	test_cmp expect value
 '
 
+check 'nul in a key rejected' '
+	printf "%s\n" "{\"id\":\"u1\",\"na\\u0000me\":\"x\"}" \
+		"{\"id\":\"u2\",\"o\":{\"k\\u0000\":1}}" \
+		"{\"id\":\"u3\",\"ok\":1}" >in.ndjson &&
+	expect_code 1 heap-map -o user -k id in.ndjson >out 2>err &&
+	echo "{\"identity\":\"u3\",\"properties\":{\"ok\":1}}" >expect &&
+	test_cmp expect out &&
+	grep_or_show "^heap-map: in.ndjson:1:12: key contains a NUL character (U+0000), which heap-diff and heap-send cannot read; rename it in the query$" err &&
+	grep_or_show "^heap-map: in.ndjson:2:17: key contains a NUL" err
+'
+
 check 'output write failure is not counted' '
 	test -w /dev/full || { echo "no /dev/full" >&2; exit 1; }
 	printf "id\nu1\n" >in.csv &&
