@@ -137,8 +137,8 @@ struct mapping {
 	struct buf json_name;
 	struct buf json_text;
 
-	/* With a :json rule the data decides the property names, so each
-	 * row's names are kept (NUL-separated) to find one sent twice. */
+	/* With a :json rule the data decides the property names, so the
+	 * names of each row are kept, NUL-separated, to find repeats. */
 	bool has_json;
 	struct buf row_names;
 	size_t *name_offsets;

@@ -247,6 +247,26 @@ is_bare_utf16(const unsigned char *p, size_t n, size_t parity)
 	return true;
 }
 
+/* Reject TSV or NDJSON whose first line contains a CR outside a CR LF.
+ * Lines ended by CR alone (old Mac files) would read as one line, so
+ * every row would be lost or rejected.  The CSV reader reads them. */
+static bool
+check_line_ends(struct reader *r, struct reader_error *err)
+{
+	const char *p = r->buf + r->pos;
+	const char *nl = memchr(p, '\n', r->end - r->pos);
+	const char *end = nl ? nl : r->buf + r->end;
+	const char *cr = memchr(p, '\r', (size_t)(end - p));
+
+	if (cr == NULL || cr + 1 == end)
+		return true;
+	reader_set_error(err, 1, 0, NULL, 0, "input has lines ended by CR "
+	    "alone (old Mac line ends), which the %s reader cannot split; "
+	    "convert them first, e.g. with \"tr '\\r' '\\n'\"",
+	    r->format == FORMAT_TSV ? "TSV" : "NDJSON");
+	return false;
+}
+
 /* Describe input that is compressed, UTF-16 or binary in ERR and
  * return false.  Each gets its own advice, because the way to read each
  * differs: decompress, convert or find the right file. */
@@ -396,6 +416,11 @@ reader_open(FILE *in, const char *name, const struct reader_options *opts,
 	r->format = opts->format;
 	if (r->format == FORMAT_AUTO)
 		r->format = detect_format(r);
+	if ((r->format == FORMAT_TSV || r->format == FORMAT_NDJSON) &&
+	    !check_line_ends(r, err)) {
+		reader_free(r);
+		return NULL;
+	}
 	if (r->format == FORMAT_CSV)
 		ok = csv_open(r, err);
 	else if (r->format == FORMAT_TSV)

@@ -136,4 +136,20 @@ check 'field counts share one reason' '
 	grep_or_show "^heap-map: read 4 rows, wrote 1 record, rejected 3 (3 wrong number of fields)$" err
 '
 
+# Only the CSV reader splits lines at a CR alone; TSV and NDJSON read
+# such a file as one line, so they refuse it rather than lose the rows.
+check 'cr line ends refused in tsv and ndjson' '
+	printf "id\tplan\ru1\tpro\ru2\tx\r" >cr.tsv &&
+	expect_code 3 heap-map -o user -k id cr.tsv >out 2>err &&
+	test_cmp /dev/null out &&
+	grep_or_show "^heap-map: cr.tsv:1: input has lines ended by CR alone (old Mac line ends), which the TSV reader cannot split; convert them first" err &&
+	printf "{\"id\":\"u1\"}\r{\"id\":\"u2\"}\r" >cr.ndjson &&
+	expect_code 3 heap-map -o user -k id cr.ndjson 2>err &&
+	grep_or_show "which the NDJSON reader cannot split" err &&
+	printf "id\tplan\r\nu1\tpro\r\n" >crlf.tsv &&
+	heap-map -q -o user -k id crlf.tsv >out &&
+	echo "{\"identity\":\"u1\",\"properties\":{\"plan\":\"pro\"}}" >expect &&
+	test_cmp expect out
+'
+
 done_testing
