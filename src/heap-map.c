@@ -26,7 +26,7 @@
 enum {
 	OPT_EVENT_NAME = 256, OPT_SET, OPT_NULL_STRING, OPT_ARRAYS,
 	OPT_NULLS, OPT_LONG_VALUES, OPT_BIG_NUMBERS, OPT_TIMEZONE, OPT_STATS,
-	OPT_RENAME, OPT_MAX_REJECTS, OPT_UNBUFFERED
+	OPT_RENAME, OPT_MAX_REJECTS, OPT_UNBUFFERED, OPT_NO_SUMMARY
 };
 
 static const char short_options[] = ":o:k:e:t:i:m:x:f:d:r:qvhV";
@@ -54,6 +54,7 @@ static const struct option long_options[] = {
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "max-rejects", required_argument, NULL, OPT_MAX_REJECTS },
 	{ "unbuffered", no_argument, NULL, OPT_UNBUFFERED },
+	{ "no-summary", no_argument, NULL, OPT_NO_SUMMARY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -106,6 +107,8 @@ static const char help_text[] =
 "      --stats FILE         write the read, written and rejected counts\n"
 "      --max-rejects N|P%   fail (exit 3) when more than N rows, or more\n"
 "                           than P percent of the rows read, are rejected\n"
+"      --no-summary         print warnings and errors, but no progress or\n"
+"                           summary line (for a caller that sums up)\n"
 "  -q, --quiet              print errors only\n"
 "  -v, --verbose            print notes too\n"
 "  -h, --help               print this help and exit\n"
@@ -142,6 +145,7 @@ struct config {
 	const char *input_path;
 	struct reject_limit max_rejects;
 	bool unbuffered;
+	bool no_summary;
 };
 
 struct run {
@@ -267,6 +271,9 @@ parse_option(struct config *c, int opt, const char *arg)
 	case 'r': c->rejects_path = arg; break;
 	case OPT_STATS: c->stats_path = arg; break;
 	case OPT_MAX_REJECTS: parse_reject_limit(&c->max_rejects, arg); break;
+	case OPT_NO_SUMMARY:
+		c->no_summary = true;
+		break;
 	case OPT_UNBUFFERED:
 		c->unbuffered = true;
 		c->read.unbuffered = true;
@@ -318,6 +325,7 @@ check_config(struct config *c, bool object_given)
 		    c->read.format == FORMAT_TSV ? "TSV is always "
 		    "tab-separated" : "JSON has no delimiter");
 
+	m->zone_given = m->zone_name != NULL;
 	if (m->zone_name == NULL)
 		m->zone_name = "UTC";
 	if (!time_zone_parse(m->zone_name, &m->zone, reason, sizeof reason))
@@ -706,7 +714,7 @@ finish(struct run *r, const struct config *c, bool input_ok)
 		error("%lu rejected rows in all", rejected);
 	if (rejected && reader_hint(r->reader))
 		error("%s: %s", c->map.input_name, reader_hint(r->reader));
-	if (msg_get_level() >= MSG_NORMAL) {
+	if (msg_get_level() >= MSG_NORMAL && !c->no_summary) {
 		struct buf reasons = BUF_INIT;
 
 		add_reason_counts(&reasons, r);
@@ -750,7 +758,8 @@ main(int argc, char **argv)
 	start_output(&run, config.unbuffered);
 
 	start_reader(&run, in, name, &config.read);
-	run.progress = msg_get_level() >= MSG_NORMAL && isatty(STDERR_FILENO);
+	run.progress = msg_get_level() >= MSG_NORMAL && !config.no_summary &&
+	    isatty(STDERR_FILENO);
 	msg_before_each(clear_progress, &run);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
 	run.last_shown = run.started;

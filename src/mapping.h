@@ -32,6 +32,7 @@ struct mapping_options {
 	enum array_mode arrays;        /* for arrays inside :json values */
 	struct time_zone zone;         /* for timestamps without an offset */
 	const char *zone_name;         /* --timezone as given, for messages */
+	bool zone_given;               /* --timezone was given: no warning */
 	const char *input_name;        /* file name or "<stdin>" for messages */
 };
 

@@ -257,7 +257,7 @@ mapping_convert_timestamp(struct mapping *m, const struct field *f,
 
 	switch (timestamp_parse(f->text, f->len, &m->opts.zone, &ms)) {
 	case TIMESTAMP_NO_ZONE:
-		if (!m->warned_zone)
+		if (!m->warned_zone && !m->opts.zone_given)
 			warn("%s:%lu:%u: %s '%.*s' in column '%s' has no time "
 			    "zone; reading it and every such timestamp as %s "
 			    "time (change the zone with --timezone)",

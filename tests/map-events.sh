@@ -157,7 +157,7 @@ check 'timezone option reads local times' '
 	{"identity":"u3","event":"Visit","timestamp":"2024-05-01T10:00:00.000Z","idempotency_key":"u3","properties":{}}
 	EOT
 	test_cmp expect out &&
-	grep_or_show "as Europe/Paris time" err &&
+	! grep "has no time zone" err &&
 	heap-map -q -o event -k u --event-name Visit -t ts -i u --timezone=-05:00 in.csv >out &&
 	head -n 1 out >first &&
 	echo "{\"identity\":\"u1\",\"event\":\"Visit\",\"timestamp\":\"2024-05-01T15:00:00.000Z\",\"idempotency_key\":\"u1\",\"properties\":{}}" >expect &&

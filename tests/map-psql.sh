@@ -119,7 +119,7 @@ check 'psql events in a local zone' '
 	{"identity":"u2","event":"Refund","timestamp":"2024-05-01T08:00:00.250Z","idempotency_key":KEY,"properties":{"amount":-12.5}}
 	EOT
 	test_cmp expect masked &&
-	grep_or_show "as Europe/Paris time" err
+	! grep "has no time zone" err
 '
 
 check 'psql export through a pipe twice' '

@@ -162,6 +162,22 @@ check 'quiet run prints nothing' '
 	test ! -s err
 '
 
+# heap-map's warnings are about the data, so heap-sync shows them unless
+# it is quiet, and leaves out heap-map's own summary line.
+check 'mapping warnings shown' '
+	printf "id,seen\nw1,2024-05-01 10:00:00\n" >warn.csv &&
+	printf "input = warn.csv\nobject = user\nkey = id\nstate = warn.state\nmap = seen:timestamp\n" >warn.conf &&
+	run_sync warn.conf &&
+	grep_or_show "^heap-map: warning: .*warn.csv:2:2: timestamp .2024-05-01 10:00:00. in column .seen. has no time zone" err &&
+	! grep "^heap-map: read" err &&
+	: >empty.csv &&
+	sed "s/warn/empty/g" warn.conf >empty.conf &&
+	run_sync empty.conf &&
+	grep_or_show "^heap-map: warning: .*empty.csv: input is empty; no rows to map$" err &&
+	heap-sync -q --full warn.conf >out 2>err &&
+	test_cmp /dev/null err
+'
+
 check 'quiet run prints the summary on failure' '
 	printf "id,plan\nq1,pro\nq1,free\n" >qdup.csv &&
 	printf "input = qdup.csv\nobject = user\nkey = id\nstate = qdup.state\n" >qdup.conf &&
