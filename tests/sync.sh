@@ -178,6 +178,12 @@ check 'mapping warnings shown' '
 	test_cmp /dev/null err
 '
 
+check 'comment after a value warns' '
+	printf "input = warn.csv\nobject = user\nkey = id # the user id\nstate = warn.state\n" >comment.conf &&
+	expect_code 2 heap-sync comment.conf 2>err &&
+	grep_or_show "^heap-sync: comment.conf:3: warning: the value of .key. contains . #.; comments go on lines of their own$" err
+'
+
 check 'quiet run prints the summary on failure' '
 	printf "id,plan\nq1,pro\nq1,free\n" >qdup.csv &&
 	printf "input = qdup.csv\nobject = user\nkey = id\nstate = qdup.state\n" >qdup.conf &&
