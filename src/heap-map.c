@@ -108,7 +108,7 @@ static const char help_text[] =
 "      --max-rejects N|P%   fail (exit 3) when more than N rows, or more\n"
 "                           than P percent of the rows read, are rejected\n"
 "      --no-summary         print warnings and errors, but no progress or\n"
-"                           summary line (for a caller that sums up)\n"
+"                           summary line (for a caller that prints its own)\n"
 "  -q, --quiet              print errors only\n"
 "  -v, --verbose            print notes too\n"
 "  -h, --help               print this help and exit\n"
@@ -763,6 +763,8 @@ main(int argc, char **argv)
 	msg_before_each(clear_progress, &run);
 	clock_gettime(CLOCK_MONOTONIC, &run.started);
 	run.last_shown = run.started;
+	/* NOTE: SIGINT and SIGTERM keep their default action here, so a
+	 * signal ends heap-map without its summary or --stats file. */
 	ok = map_rows(&run, name);
 	/* NDJSON counts every line that is not blank as read, so nothing
 	 * read from a non-empty input means only white space. */

@@ -842,8 +842,7 @@ derive_key(struct mapping *m, struct record *rec, char hex[33])
 	buf_addc(c, '\0');
 
 	/* Most properties take the fast path, which builds no jansson value.
-	 * The properties were written by record.c, so the parse fails only
-	 * on a bug there. */
+	 * record.c wrote the properties, so a failed parse is a bug there. */
 	if (!canon_append_flat(c, rec->properties, rec->properties_len)) {
 		props = json_loadb(rec->properties, rec->properties_len,
 		    JSON_ALLOW_NUL, &jerr);

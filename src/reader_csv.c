@@ -502,7 +502,9 @@ take_header(struct reader *r, const char *raw, size_t raw_len,
 /* Describe in ERR a quoted field of REC that is still open at the end
  * of the input, and consume REC.  The quote made the rest of the input
  * one field, so no later row can be read: the cause is a stray quote or
- * an input cut short, and both are input errors. */
+ * an input cut short, and both are input errors.
+ * NOTE: the open record is held until the end of the input or the 64 MiB
+ * row cap, so a stray quote early in a big file costs that much memory. */
 static enum reader_status
 open_quote_error(struct reader *r, const struct record *rec,
     struct reader_error *err)

@@ -74,7 +74,7 @@ check 'psql users with types' '
 
 # psql --csv writes an empty string and NULL alike, as an empty field, so
 # both arrive as NULL (see the first check).  A null marker of psql's own
-# with --null-string tells them apart, and so does COPY.
+# with --null-string keeps them apart, and so does COPY.
 check 'psql empty string with null marker' '
 	psql --csv -P null=NULL -c "SELECT id, plan, note FROM users ORDER BY email" |
 		heap-map -q -o user -k id -m plan -m note --null-string NULL >out &&
